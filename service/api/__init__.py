@@ -1,0 +1,43 @@
+"""The JSON API under /api/v1, documented at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from ..db import db
+from ..errors import ServiceError
+from . import auth, deployments, instances, tasks
+
+log = logging.getLogger(__name__)
+
+
+def init_api(app: Flask) -> Api:
+    api = Api(app)
+    for module in (auth, deployments, instances, tasks):
+        api.register_blueprint(module.blp)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        return jsonify(exc.as_dict()), exc.status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return api.handle_http_exception(exc)
+        log.exception("unexpected error")
+        db.session.rollback()
+        body = {"code": 500, "status": "Internal Server Error",
+                "message": "unexpected error; it has been logged", "errors": []}
+        return jsonify(body), 500
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return api

@@ -1,0 +1,52 @@
+"""The service's one Engine and the per-version spec cache (parsed once per process, never per request)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from flask import current_app
+
+from .engine import api as engine_api
+
+
+@lru_cache(maxsize=1)
+def _engine(tz: str) -> engine_api.Engine:
+    from .calendar_host import expression_functions
+
+    return engine_api.Engine(functions=expression_functions(), tz=tz)
+
+
+def engine() -> engine_api.Engine:
+    return _engine(current_app.config["TIMEZONE"])
+
+
+def loaded_spec(version) -> engine_api.LoadedSpec:
+    """The restored spec of a ProcessVersion row, cached by id (versions are immutable)."""
+    cached = _SPECS.get(version.id)
+    if cached is None:
+        cached = engine_api.load_spec(version.spec)
+        if len(_SPECS) > 512:
+            _SPECS.clear()
+        _SPECS[version.id] = cached
+    return cached
+
+
+def elements_of(version) -> dict[str, engine_api.ElementInfo]:
+    """The element metadata (lanes, forms, groups, due dates) of a version, cached by id."""
+    cached = _ELEMENTS.get(version.id)
+    if cached is None:
+        cached = {k: engine_api.ElementInfo.from_dict(v) for k, v in json.loads(version.elements).items()}
+        _ELEMENTS[version.id] = cached
+    return cached
+
+
+_SPECS: dict[int, engine_api.LoadedSpec] = {}
+_ELEMENTS: dict[int, dict[str, engine_api.ElementInfo]] = {}
+
+
+def reset_caches() -> None:
+    """Forget cached specs and engine (tests recreate databases whose version ids repeat)."""
+    _SPECS.clear()
+    _ELEMENTS.clear()
+    _engine.cache_clear()

@@ -1,0 +1,92 @@
+"""Instances and their read models: tasks, candidate groups, timers, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UtcDateTime, db
+
+OPEN_TASK_STATES = ("ready", "claimed")
+
+
+class Instance(db.Model):
+    __tablename__ = "instance"
+    __table_args__ = (Index("ix_instance_compound_status", "compound_id", "status", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_by: Mapped[str] = mapped_column(String(80))
+    incident_element: Mapped[str | None] = mapped_column(String(200))
+    incident_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Task(db.Model):
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_assignee_state", "assignee", "state", "created_at", "id"),
+        Index("ix_task_compound_state", "compound_id", "state", "created_at", "id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"))
+    process_id: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(20))
+    groups: Mapped[str] = mapped_column(String(400), default="")
+    candidate_user: Mapped[str | None] = mapped_column(String(80))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(16))
+    form_id: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class TaskCandidate(db.Model):
+    """One row per (open task, candidate group): the indexed path of the group task list."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_lookup", "group_name", "compound_id", "created_at", "task_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    group_name: Mapped[str] = mapped_column(String(120))
+    compound_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Timer(db.Model):
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_due", "due_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(400))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HistoryEntry(db.Model):
+    __tablename__ = "history"
+    __table_args__ = (Index("ix_history_instance", "instance_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict | None] = mapped_column(JSON)

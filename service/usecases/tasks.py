@@ -1,0 +1,185 @@
+"""The task list, claiming, and completing a task with validated form data."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select
+
+from .. import clock, forms
+from ..db import db, unit_of_work
+from ..engine import api as engine_api
+from ..engine_host import engine, loaded_spec
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, Task, TaskCandidate
+from .access import Actor
+from .instances import with_retries
+from .sync import apply_snapshot, record
+
+PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    group: str | None = None
+    assignee: str | None = None
+    process_id: str | None = None
+    state: str | None = None
+    due_before: datetime | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _encode_cursor(task: Task) -> str:
+    raw = json.dumps([task.created_at.isoformat(), task.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, task_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(created), str(task_id)
+    except (ValueError, TypeError) as exc:
+        raise Invalid("cursor is not one this service handed out", {"cursor": ["invalid"]}) from exc
+
+
+def list_tasks(actor: Actor, query: TaskQuery) -> tuple[list[Task], str | None]:
+    """Tasks the actor may see, oldest first, with keyset pagination."""
+    states = _states(query.state)
+    stmt = select(Task).where(Task.state.in_(states))
+    if query.group:
+        compounds = {c for c, g in actor.groups if g == query.group}
+        if not compounds and not actor.sees_all:
+            raise Forbidden(f"you are not a member of group '{query.group}'")
+        compounds = compounds or set(actor.compounds)
+        if set(states) <= set(OPEN_TASK_STATES):
+            stmt = stmt.join(TaskCandidate, TaskCandidate.task_id == Task.id).where(
+                TaskCandidate.group_name == query.group, TaskCandidate.compound_id.in_(compounds))
+        else:
+            stmt = stmt.where(Task.compound_id.in_(compounds), Task.groups.contains(query.group))
+    elif query.assignee:
+        name = actor.username if query.assignee == "me" else query.assignee
+        if name != actor.username and not actor.sees_all:
+            raise Forbidden("you may only list your own tasks")
+        stmt = stmt.where(Task.assignee == name, Task.compound_id.in_(actor.compounds))
+    elif actor.sees_all:
+        stmt = stmt.where(Task.compound_id.in_(actor.compounds))
+    else:
+        stmt = stmt.where(_mine(actor))
+    if query.process_id:
+        stmt = stmt.where(Task.process_id == query.process_id)
+    if query.due_before:
+        stmt = stmt.where(Task.due_at <= query.due_before)
+    if query.cursor:
+        created, task_id = _decode_cursor(query.cursor)
+        stmt = stmt.where(or_(Task.created_at > created, and_(Task.created_at == created, Task.id > task_id)))
+    limit = max(1, min(query.limit, PAGE_MAX))
+    rows = list(db.session.scalars(stmt.order_by(Task.created_at, Task.id).limit(limit + 1)))
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _states(state: str | None) -> tuple[str, ...]:
+    if state in (None, "", "open"):
+        return OPEN_TASK_STATES
+    allowed = ("ready", "claimed", "completed", "cancelled")
+    if state not in allowed:
+        raise Invalid(f"state must be open or one of {', '.join(allowed)}", {"state": ["unknown state"]})
+    return (state,)
+
+
+def _mine(actor: Actor):
+    group_clauses = [and_(TaskCandidate.group_name == g, TaskCandidate.compound_id == c) for c, g in actor.groups]
+    in_groups = Task.id.in_(select(TaskCandidate.task_id).where(or_(*group_clauses))) if group_clauses else None
+    clauses = [Task.assignee == actor.username, Task.candidate_user == actor.username]
+    if in_groups is not None:
+        clauses.append(in_groups)
+    return or_(*clauses)
+
+
+def visible_task(actor: Actor, task_id: str) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if not actor.may_see_task(task):
+        raise Forbidden(f"task {task_id} belongs to group(s) {task.groups or '-'}; you are not a member")
+    return task
+
+
+def task_form(task: Task) -> dict | None:
+    if not task.form_id:
+        return None
+    instance = db.session.get(Instance, task.instance_id)
+    version = db.session.get(ProcessVersion, instance.process_version_id)
+    text = json.loads(version.forms).get(task.form_id)
+    return forms.load_form(text, f"{task.form_id}.form") if text else None
+
+
+def claim(actor: Actor, task_id: str) -> Task:
+    with unit_of_work():
+        task = _workable(actor, task_id)
+        if task.assignee and task.assignee != actor.username:
+            raise Conflict(f"task {task_id} is claimed by {task.assignee}")
+        task.assignee, task.state = actor.username, "claimed"
+        record(db.session, task.instance_id, actor.username, "claimed", task.element_id)
+    return task
+
+
+def unclaim(actor: Actor, task_id: str) -> Task:
+    with unit_of_work():
+        task = _workable(actor, task_id)
+        if task.assignee != actor.username and actor.role not in ("admin", "manager"):
+            raise Conflict(f"task {task_id} is claimed by {task.assignee or 'nobody'}")
+        task.assignee, task.state = None, "ready"
+        record(db.session, task.instance_id, actor.username, "unclaimed", task.element_id)
+    return task
+
+
+def _workable(actor: Actor, task_id: str) -> Task:
+    task = visible_task(actor, task_id)
+    if not actor.may_work(task):
+        raise Forbidden(f"only members of {task.groups or task.candidate_user} may work on task {task_id}")
+    if task.state not in OPEN_TASK_STATES:
+        raise Conflict(f"task {task_id} is already {task.state}")
+    return task
+
+
+def _validated(task: Task, data: object) -> dict:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise Invalid("data must be a JSON object", {"data": ["must be an object"]})
+    form = task_form(task)
+    if form is None:
+        return data
+    clean, errors = forms.validate_submission(form, data)
+    if errors:
+        raise Invalid("the form has errors; nothing was saved", errors)
+    return clean
+
+
+def complete(actor: Actor, task_id: str, data: object) -> Task:
+    """Validate the data against the task's form and move the instance on."""
+    def step() -> Task:
+        with unit_of_work() as session:
+            task = _workable(actor, task_id)
+            if task.assignee and task.assignee != actor.username:
+                raise Conflict(f"task {task_id} is claimed by {task.assignee}")
+            clean = _validated(task, data)
+            instance = db.session.get(Instance, task.instance_id)
+            if instance.status != "running":
+                raise Conflict(f"instance {instance.id} is {instance.status}")
+            version = db.session.get(ProcessVersion, instance.process_version_id)
+            try:
+                snap = engine().complete(loaded_spec(version), instance.state, task.id, clean)
+            except engine_api.TaskNotReady as exc:
+                raise Conflict(str(exc)) from exc
+            task.state, task.completed_by, task.completed_at = "completed", actor.username, clock.now()
+            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+            record(session, instance.id, actor.username, "task_completed", task.element_id, clean)
+            apply_snapshot(session, instance, version, snap, actor.username)
+            return task
+    return with_retries(step)
