@@ -83,6 +83,33 @@ def create_user_command(username, password, role, groups, compounds) -> None:
     click.echo(f"user {username} ({role}) ready")
 
 
+DEMO_USERS = (
+    ("admin", "admin", ()), ("analyst", "analyst", ()), ("manager", "manager", ("物业经理",)),
+    ("kefu", "staff", ("客服部",)), ("gongcheng", "staff", ("工程部",)), ("baoan", "staff", ("保安部",)),
+    ("qingjie", "staff", ("清洁绿化部",)), ("caiwu", "staff", ("财务部",)),
+)
+
+
+@click.command("demo-users")
+@with_appcontext
+def demo_users_command() -> None:
+    """Create the demo users that do not exist yet and print their passwords (shown only this once)."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from .db import db
+    from .models import User
+    from .usecases.accounts import create_user
+
+    for username, role, groups in DEMO_USERS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+            continue
+        password = secrets.token_urlsafe(9)
+        create_user(username, password, role, list(groups))
+        click.echo(f"  {username:<10} {role:<8} {','.join(groups) or '-':<8} password: {password}")
+
+
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Fire what is due now and exit")
 @click.option("--poll", default=0.2, show_default=True, help="Longest sleep between checks, seconds")
@@ -107,7 +134,8 @@ def serve_command(bind: str, workers: int) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for command in (init_db_command, deploy_command, users_group, scheduler_command, serve_command):
+    for command in (init_db_command, deploy_command, users_group, demo_users_command, scheduler_command,
+                    serve_command):
         app.cli.add_command(command)
 
 

@@ -67,11 +67,18 @@ class ApiClient:
             self._tokens[username] = resp.get_json()["token"]
         return {"Authorization": f"Bearer {self._tokens[username]}"}
 
+    def _send(self, method, path: str, as_: str | None, **kwargs):
+        resp = method(path, headers=self.headers(as_), **kwargs)
+        if resp.status_code == 401 and as_ in self._tokens:  # the test moved the clock past the token's life
+            del self._tokens[as_]
+            resp = method(path, headers=self.headers(as_), **kwargs)
+        return resp
+
     def get(self, path: str, as_: str | None = None, **kwargs):
-        return self.client.get(path, headers=self.headers(as_), **kwargs)
+        return self._send(self.client.get, path, as_, **kwargs)
 
     def post(self, path: str, as_: str | None = None, **kwargs):
-        return self.client.post(path, headers=self.headers(as_), **kwargs)
+        return self._send(self.client.post, path, as_, **kwargs)
 
     def deploy(self, *paths: Path | tuple[str, bytes], as_: str = "admin", note: str = "", validate=False):
         files = []

@@ -12,12 +12,9 @@ from .errors import FormDefinitionError, describe_component
 from .jsregex import JsPatternError, compile_js
 from .rules import FieldRules, parse_rules
 
-LAYOUT_TYPES = frozenset(
-    "text html spacer separator image button iframe table documentPreview".split()
-)
+LAYOUT_TYPES = frozenset("text html spacer separator image button iframe table documentPreview".split())
 INPUT_TYPES = frozenset(
-    "textfield textarea number datetime checkbox checklist taglist radio select "
-    "filepicker expression".split()
+    "textfield textarea number datetime checkbox checklist taglist radio select filepicker expression".split()
 )
 GROUP_TYPES = frozenset({"group", "page", "multipage"})
 LIST_TYPE = "dynamiclist"
@@ -28,7 +25,6 @@ _SEGMENT = re.compile(r"[^\s.]+")
 class FieldNode:
     """One submitted value (an input component)."""
 
-    key: str
     rules: FieldRules
     owner: str
 
@@ -68,9 +64,7 @@ class _Walk:
     source: str
     ids: dict[str, str] = field(default_factory=dict)
 
-    def error(
-        self, problem: str, component: Any = None, where: str = ""
-    ) -> FormDefinitionError:
+    def error(self, problem: str, component: Any = None, where: str = "") -> FormDefinitionError:
         """Build an error naming this form's file and the component."""
         name = describe_component(component, where) if where else ""
         return FormDefinitionError(problem, source=self.source, component=name)
@@ -83,18 +77,16 @@ def load_form(text: str | bytes, filename: str = "") -> dict:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            raise FormDefinitionError(
-                f"not UTF-8 text ({err.reason})", source=source
-            ) from None
+            raise FormDefinitionError(f"not UTF-8 text ({err.reason})", source=source) from None
     try:
-        form = json.loads(text)
+        form = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as err:
         raise FormDefinitionError(f"invalid JSON: {err}", source=source) from None
     build_tree(form, filename)
     stem = PurePath(filename).stem if filename.endswith(".form") else ""
     if stem and form["id"] != stem:
         raise FormDefinitionError(
-            f"form id {form['id']!r} does not match the file name", source=source
+            f"form id {form['id']!r} does not match the file name (expected {stem!r})", source=source
         )
     return form
 
@@ -106,9 +98,7 @@ def build_tree(form: Any, filename: str = "") -> ObjectNode:
         raise FormDefinitionError("a form must be a JSON object", source=source)
     form_id = form.get("id")
     if not isinstance(form_id, str) or not form_id.strip():
-        raise FormDefinitionError(
-            "the form needs a non-empty string 'id'", source=source
-        )
+        raise FormDefinitionError("the form needs a non-empty string 'id'", source=source)
     walk = _Walk(source=filename or f"form {form_id!r}")
     _check_header(form, walk)
     root = ObjectNode(owner="the form")
@@ -127,23 +117,17 @@ def _check_header(form: dict, walk: _Walk) -> None:
         raise walk.error("the form needs a 'components' list")
 
 
-def _add_components(
-    components: Any, target: ObjectNode, walk: _Walk, where: str, optional: bool
-) -> None:
+def _add_components(components: Any, target: ObjectNode, walk: _Walk, where: str, optional: bool) -> None:
     """Add each component of a `components` list to `target`."""
     for index, component in enumerate(components):
         _add_component(component, target, walk, f"{where}[{index}]", optional)
 
 
-def _add_component(
-    component: Any, target: ObjectNode, walk: _Walk, where: str, optional: bool
-) -> None:
+def _add_component(component: Any, target: ObjectNode, walk: _Walk, where: str, optional: bool) -> None:
     """Add one component (and whatever it contains) to `target`."""
     kind = component.get("type") if isinstance(component, dict) else None
     if not isinstance(kind, str):
-        raise walk.error(
-            "a component must be an object with a string 'type'", component, where
-        )
+        raise walk.error("a component must be an object with a string 'type'", component, where)
     if not isinstance(component.get("components", []), list):
         raise walk.error("'components' must be a list", component, where)
     _claim_id(component, walk, where)
@@ -155,20 +139,9 @@ def _add_component(
     elif kind in GROUP_TYPES:
         inner = target
         if component.get("path") not in (None, ""):
-            inner = _place_object(
-                target,
-                _segments(component, "path", walk, where),
-                component,
-                walk,
-                where,
-            )
-        _add_components(
-            component.get("components", []),
-            inner,
-            walk,
-            f"{where}.components",
-            optional,
-        )
+            path = _segments(component, "path", walk, where)
+            inner = _place_object(target, path, component, walk, where)
+        _add_components(component.get("components", []), inner, walk, f"{where}.components", optional)
     elif kind == LIST_TYPE:
         _add_list(component, target, walk, where, optional)
     else:
@@ -183,9 +156,7 @@ def _claim_id(component: dict, walk: _Walk, where: str) -> None:
     if not isinstance(comp_id, str) or not comp_id:
         raise walk.error("'id' must be a non-empty string", component, where)
     if comp_id in walk.ids:
-        raise walk.error(
-            f"id {comp_id!r} is also used by {walk.ids[comp_id]}", component, where
-        )
+        raise walk.error(f"id {comp_id!r} is also used by {walk.ids[comp_id]}", component, where)
     walk.ids[comp_id] = describe_component(component, where)
 
 
@@ -206,17 +177,11 @@ def _segments(component: dict, prop: str, walk: _Walk, where: str) -> list[str]:
         raise walk.error(f"needs a non-empty string {prop!r}", component, where)
     parts = value.split(".")
     if not all(_SEGMENT.fullmatch(part) for part in parts):
-        raise walk.error(
-            f"{prop} {value!r} must be dot-separated names without spaces",
-            component,
-            where,
-        )
+        raise walk.error(f"{prop} {value!r} must be dot-separated names without spaces", component, where)
     return parts
 
 
-def _add_input(
-    component: dict, target: ObjectNode, walk: _Walk, where: str, optional: bool
-) -> None:
+def _add_input(component: dict, target: ObjectNode, walk: _Walk, where: str, optional: bool) -> None:
     """Add an input component as a value at its (possibly dotted) key."""
     parts = _segments(component, "key", walk, where)
     try:
@@ -225,33 +190,20 @@ def _add_input(
         raise walk.error(str(err), component, where) from None
     owner = describe_component(component, where)
     parent = _place_object(target, parts[:-1], component, walk, where)
-    _place(
-        parent,
-        parts[-1],
-        FieldNode(key=component["key"], rules=rules, owner=owner),
-        component,
-        walk,
-        where,
-    )
+    _place(parent, parts[-1], FieldNode(rules=rules, owner=owner), component, walk, where)
 
 
-def _add_list(
-    component: dict, target: ObjectNode, walk: _Walk, where: str, optional: bool
-) -> None:
+def _add_list(component: dict, target: ObjectNode, walk: _Walk, where: str, optional: bool) -> None:
     """Add a dynamiclist: a list of objects under its `path`."""
     parts = _segments(component, "path", walk, where)
     owner = describe_component(component, where)
     item = ObjectNode(owner=owner)
-    _add_components(
-        component.get("components", []), item, walk, f"{where}.components", optional
-    )
+    _add_components(component.get("components", []), item, walk, f"{where}.components", optional)
     parent = _place_object(target, parts[:-1], component, walk, where)
     _place(parent, parts[-1], ListNode(owner=owner, item=item), component, walk, where)
 
 
-def _place_object(
-    target: ObjectNode, parts: list[str], component: dict, walk: _Walk, where: str
-) -> ObjectNode:
+def _place_object(target: ObjectNode, parts: list[str], component: dict, walk: _Walk, where: str) -> ObjectNode:
     """Walk (creating as needed) the nested objects along `parts`."""
     for part in parts:
         node = target.children.get(part)
@@ -259,22 +211,14 @@ def _place_object(
             node = ObjectNode(owner=describe_component(component, where))
             target.children[part] = node
         elif not isinstance(node, ObjectNode):
-            raise walk.error(
-                f"path segment {part!r} is already a value of {node.owner}",
-                component,
-                where,
-            )
+            raise walk.error(f"path segment {part!r} is already a value of {node.owner}", component, where)
         target = node
     return target
 
 
-def _place(
-    parent: ObjectNode, name: str, node: Node, component: dict, walk: _Walk, where: str
-) -> None:
+def _place(parent: ObjectNode, name: str, node: Node, component: dict, walk: _Walk, where: str) -> None:
     """Put a value or list at `name`, refusing a key that is already taken."""
     existing = parent.children.get(name)
     if existing is not None:
-        raise walk.error(
-            f"key {name!r} is already used by {existing.owner}", component, where
-        )
+        raise walk.error(f"key {name!r} is already used by {existing.owner}", component, where)
     parent.children[name] = node

@@ -12,9 +12,7 @@ class FormDefinitionError(Exception):
         self.problem = problem
         self.source = source
         self.component = component
-        super().__init__(
-            ": ".join(part for part in (source, component, problem) if part)
-        )
+        super().__init__(": ".join(part for part in (source, component, problem) if part))
 
 
 def describe_component(component: Any, index_path: str) -> str:

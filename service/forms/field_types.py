@@ -38,9 +38,7 @@ DATETIME_FORMATS = {
 class NumberField(FormField):
     """number: an int or float (or a numeric string); bools are refused."""
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Any, **kwargs: Any
-    ) -> Any:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         """Load the number; keep it a string if the component has serializeToString."""
         number = super()._deserialize(value, attr, data, **kwargs)
         if number is None or not self.rules.as_string:
@@ -55,7 +53,7 @@ class NumberField(FormField):
             if not NUMERIC.fullmatch(value):
                 raise ValidationError("Not a valid number.")
             try:
-                return float(value) if "." in value else int(value)
+                value = float(value) if "." in value else int(value)
             except ValueError:
                 raise ValidationError("Not a valid number.") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -75,11 +73,7 @@ class NumberField(FormField):
         digits = max(0, -int(exact.as_tuple().exponent))
         if rules.decimal_digits is not None and digits > rules.decimal_digits:
             places = rules.decimal_digits
-            problems.append(
-                "Must be a whole number."
-                if places == 0
-                else f"Must have at most {places} decimal places."
-            )
+            problems.append("Must be a whole number." if places == 0 else f"Must have at most {places} decimal places.")
         if rules.increment is not None:
             problems.extend(_increment_problem(exact, rules.increment))
         return problems
@@ -96,10 +90,7 @@ def _increment_problem(value: Decimal, step: Decimal) -> list[str]:
         if offset == 0:
             return []
         below = value - offset
-        return [
-            f"Must be a multiple of {step}; the nearest valid values are "
-            f"{below} and {below + step}."
-        ]
+        return [f"Must be a multiple of {step}; the nearest valid values are {below} and {below + step}."]
 
 
 class DateTimeField(FormField):
@@ -131,9 +122,7 @@ class FileField(FormField):
         """Accept a string or a list of strings / objects."""
         if isinstance(value, str):
             return value or None
-        if isinstance(value, list) and all(
-            isinstance(item, str | dict) for item in value
-        ):
+        if isinstance(value, list) and all(isinstance(item, str | dict) for item in value):
             return value
         raise ValidationError("Not a valid file reference.")
 

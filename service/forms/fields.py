@@ -20,8 +20,9 @@ PHONE = re.compile(r"(?:\+|00)[1-9][0-9]{5,23}")
 
 
 def _show(value: Any) -> str:
-    """Render a value for an error message (JSON, keeping Chinese readable)."""
-    return json.dumps(value, ensure_ascii=False)
+    """Render a value for an error message (JSON, Chinese kept readable, long ones cut)."""
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 40 else f"{shown[:37]}..."
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -32,33 +33,23 @@ def _same(a: Any, b: Any) -> bool:
 class FormField(fields.Field):
     """Base field: required = present and not empty; readonly/disabled: typed only."""
 
-    default_error_messages = {"required": REQUIRED, "invalid": "Invalid value."}
+    default_error_messages = {"required": REQUIRED}
 
     def __init__(self, rules: FieldRules, name: str) -> None:
-        super().__init__(
-            required=rules.required, allow_none=True, data_key=name, attribute=name
-        )
+        super().__init__(required=rules.required, allow_none=True, data_key=name, attribute=name)
         self.rules = rules
 
     def is_empty(self, value: Any) -> bool:
         """Whether form-js would call this value unset."""
-        return (
-            value is missing
-            or value is None
-            or (isinstance(value, str) and value == "")
-        )
+        return value is missing or value is None or (isinstance(value, str) and value == "")
 
-    def deserialize(
-        self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any
-    ) -> Any:
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
         """Refuse empty required values, then type-check and constraint-check."""
         if self.required and self.is_empty(value):
             raise self.make_error("required")
         return super().deserialize(value, attr, data, **kwargs)
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Any, **kwargs: Any
-    ) -> Any:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         """Convert the value, then apply the component's constraints."""
         typed = self.convert(value)
         if not self.rules.relaxed and not self.is_empty(typed):
@@ -98,9 +89,7 @@ class TextField(FormField):
         if rules.validation_type == "email" and not EMAIL.fullmatch(value):
             problems.append("Not a valid email address.")
         if rules.validation_type == "phone" and not PHONE.fullmatch(value):
-            problems.append(
-                "Not a valid international phone number (e.g. +8613800138000)."
-            )
+            problems.append("Not a valid international phone number (e.g. +8613800138000).")
         return problems
 
 
@@ -125,9 +114,7 @@ class ChoiceField(FormField):
         """Accept a scalar ('' means no value); dynamic options accept any value."""
         if isinstance(value, str) and value == "":
             return None
-        if self.rules.choices is not None and not isinstance(
-            value, str | int | float | bool
-        ):
+        if self.rules.choices is not None and not isinstance(value, str | int | float | bool):
             raise ValidationError("Not a valid choice.")
         return value
 
@@ -150,9 +137,7 @@ class MultiChoiceField(FormField):
         """Accept a list (of scalars when the options are static)."""
         if not isinstance(value, list):
             raise ValidationError("Not a valid list.")
-        if self.rules.choices is not None and not all(
-            isinstance(v, str | int | float | bool) for v in value
-        ):
+        if self.rules.choices is not None and not all(isinstance(v, str | int | float | bool) for v in value):
             raise ValidationError("Not a valid choice.")
         return value
 
@@ -161,14 +146,8 @@ class MultiChoiceField(FormField):
         choices = self.rules.choices
         if choices is None:
             return []
-        bad = [
-            item for item in value if not any(_same(item, choice) for choice in choices)
-        ]
-        return (
-            [f"Not a valid choice: {', '.join(_show(item) for item in bad)}."]
-            if bad
-            else []
-        )
+        bad = [item for item in value if not any(_same(item, choice) for choice in choices)]
+        return [f"Not a valid choice: {', '.join(_show(item) for item in bad)}."] if bad else []
 
 
 class ExpressionField(FormField):

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import re
 
-JS_SPACES = (
-    "\\t\\n\\x0b\\f\\r \\xa0\\u1680\\u2000-\\u200a"
-    "\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
-)
+JS_SPACES = "\\t\\n\\x0b\\f\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 JS_DOT = "[^\\n\\r\\u2028\\u2029]"
 _GROUP_STARTS = (":", "=", "!", "<=", "<!")
 _CLASS_ESCAPED = frozenset("[&~|")
@@ -68,9 +65,7 @@ def translate(pattern: str) -> str:
 def _escape(ch: str, in_class: bool) -> str:
     """Translate the escape sequence backslash + `ch`."""
     if ch in "AZ":
-        raise JsPatternError(
-            f"uses \\{ch}, a Python-only anchor (JavaScript reads it as {ch!r})"
-        )
+        raise JsPatternError(f"uses \\{ch}, a Python-only anchor (JavaScript reads it as {ch!r})")
     if ch == "s":
         return JS_SPACES if in_class else f"[{JS_SPACES}]"
     if ch == "S" and not in_class:
@@ -94,13 +89,9 @@ def _check_group(pattern: str, i: int) -> None:
         return
     after = pattern[i + 2 : i + 4]
     if after.startswith("<") and not after.startswith(_GROUP_STARTS[3:]):
-        raise JsPatternError(
-            "uses a named group '(?<name>...)'; use '(...)' or '(?:...)' instead"
-        )
+        raise JsPatternError("uses a named group '(?<name>...)'; use '(...)' or '(?:...)' instead")
     if not after.startswith(_GROUP_STARTS):
-        raise JsPatternError(
-            f"uses '(?{after[:1]}', which is not JavaScript regex syntax"
-        )
+        raise JsPatternError(f"uses '(?{after[:1]}', which is not JavaScript regex syntax")
 
 
 def _plain(ch: str) -> str:

@@ -47,9 +47,7 @@ def parse_rules(
         raise ValueError("'validate' must be an object")
     kind = component["type"]
     relaxed = bool(component.get("readonly")) or bool(component.get("disabled"))
-    required = _flag(validate, "required") and not (
-        optional or relaxed or kind == "expression"
-    )
+    required = _flag(validate, "required") and not (optional or relaxed or kind == "expression")
     pattern_source = _pattern_source(validate)
     return FieldRules(
         kind=kind,
@@ -122,9 +120,7 @@ def _pattern_source(validate: dict) -> str:
     return pattern
 
 
-def _compile(
-    source: str, compile_pattern: Callable[[str], re.Pattern[str]]
-) -> re.Pattern[str] | None:
+def _compile(source: str, compile_pattern: Callable[[str], re.Pattern[str]]) -> re.Pattern[str] | None:
     """Compile a pattern source, naming it when it is unusable."""
     if not source:
         return None
@@ -138,10 +134,7 @@ def _validation_type(validate: dict) -> str:
     """Read `validate.validationType` ('email', 'phone', or '' for custom/none)."""
     value = validate.get("validationType") or ""
     if value not in VALIDATION_TYPES:
-        raise ValueError(
-            "validate.validationType must be 'email', 'phone' or 'custom', "
-            f"not {value!r}"
-        )
+        raise ValueError(f"validate.validationType must be 'email', 'phone' or 'custom', not {value!r}")
     return "" if value == "custom" else value
 
 
@@ -156,9 +149,7 @@ def _choices(component: dict) -> tuple[Any, ...] | None:
         if not isinstance(option, dict) or "value" not in option:
             raise ValueError(f"option {option!r} needs a 'value'")
         if not isinstance(option["value"], str | int | float | bool):
-            raise ValueError(
-                f"option value {option['value']!r} must be a string, number or boolean"
-            )
+            raise ValueError(f"option value {option['value']!r} must be a string, number or boolean")
     return tuple(option["value"] for option in values)
 
 
@@ -166,9 +157,7 @@ def _subtype(component: dict) -> str:
     """Read a datetime component's `subtype` (date when unset)."""
     subtype = component.get("subtype") or "date"
     if subtype not in DATETIME_SUBTYPES:
-        raise ValueError(
-            f"datetime subtype must be 'date', 'time' or 'datetime', not {subtype!r}"
-        )
+        raise ValueError(f"datetime subtype must be 'date', 'time' or 'datetime', not {subtype!r}")
     return subtype
 
 
@@ -178,9 +167,7 @@ def _decimal_digits(component: dict) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(
-            f"'decimalDigits' must be a non-negative integer, not {value!r}"
-        )
+        raise ValueError(f"'decimalDigits' must be a non-negative integer, not {value!r}")
     return value
 
 

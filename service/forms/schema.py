@@ -39,9 +39,7 @@ class FormSchema(Schema):
     @pre_load
     def fill_required_objects(self, data: Any, **kwargs: Any) -> Any:
         """Read an absent/null group with required fields as {}: each field reports."""
-        if not isinstance(data, Mapping) or not any(
-            data.get(key) is None for key in self.fill_keys
-        ):
+        if not isinstance(data, Mapping) or not any(data.get(key) is None for key in self.fill_keys):
             return data
         return {**data, **{key: {} for key in self.fill_keys if data.get(key) is None}}
 
@@ -49,13 +47,9 @@ class FormSchema(Schema):
 def form_schema(form: dict) -> Schema:
     """Return a cached marshmallow Schema instance loading this form's data."""
     try:
-        text = json.dumps(
-            form, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
+        text = json.dumps(form, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as err:
-        raise FormDefinitionError(
-            f"the form is not JSON data ({err})", source="form"
-        ) from None
+        raise FormDefinitionError(f"the form is not JSON data ({err})", source="form") from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with _cache_lock:
         if digest in _cache:
@@ -90,11 +84,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            path = (
-                prefix
-                if key == "_schema" and prefix
-                else ".".join(filter(None, (prefix, str(key))))
-            )
+            path = prefix if key == "_schema" and prefix else ".".join(filter(None, (prefix, str(key))))
             for sub_key, sub_messages in flatten_errors(value, path).items():
                 flat.setdefault(sub_key, []).extend(sub_messages)
         return flat
@@ -129,9 +119,7 @@ def _schema_class(node: ObjectNode, name: str) -> type[Schema]:
         for index, (key, child) in enumerate(node.children.items())
     }
     attrs["fill_keys"] = tuple(
-        key
-        for key, child in node.children.items()
-        if isinstance(child, ObjectNode) and child.has_required()
+        key for key, child in node.children.items() if isinstance(child, ObjectNode) and child.has_required()
     )
     return type(f"FormSchema[{name}]", (FormSchema,), attrs)
 
@@ -141,8 +129,6 @@ def _field(node: Node, key: str, name: str) -> fields.Field:
     if isinstance(node, FieldNode):
         return FIELD_CLASSES[node.rules.kind](node.rules, key)
     if isinstance(node, ObjectNode):
-        return fields.Nested(
-            _schema_class(node, name), allow_none=True, data_key=key, attribute=key
-        )
+        return fields.Nested(_schema_class(node, name), allow_none=True, data_key=key, attribute=key)
     item = fields.Nested(_schema_class(node.item, f"{name}[]"))
     return fields.List(item, allow_none=True, data_key=key, attribute=key)

@@ -578,8 +578,8 @@ def test_duplicate_keys_are_refused() -> None:
 def test_same_key_in_different_paths_is_fine() -> None:
     form = make_form(
         text("name"),
-        {"type": "group", "path": "contact", "components": [text("name")]},
-        {"type": "dynamiclist", "path": "items", "components": [text("name")]},
+        {"type": "group", "path": "contact", "components": [{**text("name"), "id": "G"}]},
+        {"type": "dynamiclist", "path": "items", "components": [{**text("name"), "id": "L"}]},
     )
     assert form_keys(form) == ["name", "contact.name", "items[].name"]
 
@@ -655,3 +655,12 @@ def test_form_dict_errors_name_the_form_id() -> None:
         form_schema(make_form({"type": "textfield"}, form_id="repair"))
     assert str(info.value).startswith("form 'repair': component components[0] (textfield)")
     assert info.value.component == "component components[0] (textfield)"
+
+
+def test_long_bad_choices_are_cut_in_messages() -> None:
+    form = make_form({"type": "select", "key": "s", "values": [{"label": "甲", "value": "a"}]})
+    assert check(form, {"s": "长" * 500}) == {"s": [f'Not a valid choice: "{"长" * 36}....']}
+
+
+def test_string_with_bom_loads() -> None:
+    assert load_form("\ufeff" + json.dumps(make_form()))["id"] == "test"
