@@ -9,7 +9,9 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config, database, API blueprints, error handlers, CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(__name__, instance_relative_config=True, static_folder=os.path.join(root, "static"),
+                instance_path=os.environ.get("WUYEFLOW_INSTANCE_PATH") or os.path.join(root, "instance"))
     os.makedirs(app.instance_path, exist_ok=True)
     from .config import defaults, normalise_database_url
 
