@@ -148,3 +148,7 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
 def main() -> None:
     """WuyeFlow 物业流程 command line."""
+
+
+if __name__ == "__main__":
+    main()
