@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WF := $(BIN)/wuyeflow
 export FLASK_APP := service:create_app
 
-.PHONY: run test install lint serve scheduler clean
+.PHONY: run test install lint assets check-assets bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ test: install lint
 	else \
 		echo "PostgreSQL part skipped: set WUYEFLOW_TEST_POSTGRES_URL (as .ci/run does) to run it"; \
 	fi
+
+assets:
+	scripts/build-assets.sh
+
+check-assets:
+	scripts/check-assets.sh
+
+bench: install
+	$(WF) bench
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

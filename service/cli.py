@@ -133,10 +133,77 @@ def serve_command(bind: str, workers: int) -> None:
     os.execvp(args[0], args)  # noqa: S606 - fixed argument list, no shell
 
 
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="About a minute: smaller numbers, no 100k task list")
+@click.option("--database", type=click.Choice(["sqlite", "postgresql"]), default="sqlite", show_default=True)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results as JSON")
+def bench_command(quick: bool, database: str, json_path: str | None) -> None:
+    """Measure the service against the engine alone (L0) and with state persistence (L1), same run."""
+    from .bench.run import run_bench, table
+
+    result = run_bench(quick, database, json_path, echo=lambda m: click.echo(m, err=True))
+    click.echo(table(result))
+
+
+# --- calendar: official schedules and the days of a year ----------------------------------------
+@click.group("calendar")
+def calendar_group() -> None:
+    """The working-day calendar: import a year's official schedule, show a year."""
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-user", "imported_by", default="cli", help="Recorded as the importer")
+@with_appcontext
+def calendar_import_command(file: Path, imported_by: str) -> None:
+    """Import a year's schedule (JSON, see service/calendar/schedule.py); recompute provisional deadlines."""
+    from .calendar import ScheduleError, load_schedule
+    from .usecases.calendar import import_schedule
+
+    try:
+        schedule = load_schedule(file)
+    except ScheduleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    change = import_schedule(schedule, imported_by)
+    click.echo(f"{change.year}: {change.days} day(s) imported from {schedule.source}; "
+               f"{change.recomputed} pending deadline(s) recomputed")
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+@click.option("--compound", default=None, help="Include this compound's own days")
+@with_appcontext
+def calendar_show_command(year: int, compound: str | None) -> None:
+    """Holidays, make-up working days and overrides of a year, and whether it is provisional."""
+    from .usecases.calendar import year_view
+
+    try:
+        view = year_view(year, compound)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    schedule = view["schedule"]
+    if schedule is not None:
+        click.echo(f"{year}: official schedule \"{schedule.source}\" imported {schedule.imported_at:%Y-%m-%d} "
+                   f"by {schedule.imported_by}")
+    state = "provisional: make-up working days (调休) not known yet" if view["provisional"] else "firm"
+    click.echo(f"{year}: {state}")
+    click.echo(f"{'date':<11}{'day':<4}{'status':<8}reason [source]")
+    for day in view["days"]:
+        kind = "working" if day.working else "rest"
+        source = "schedule" if day.source == "override" and not day.reason.startswith("override:") else day.source
+        click.echo(f"{day.date.isoformat():<11}{day.date:%a} {kind:<8}{day.reason} [{source}]")
+    for row in view["overrides"]:
+        kind = "working" if row.working else "rest"
+        click.echo(f"override {row.day.isoformat()} {row.compound or 'company-wide'}: {kind} {row.name} "
+                   f"(by {row.created_by})")
+# --- end calendar ---------------------------------------------------------------------------------
+
+
 def init_cli(app: Flask) -> None:
     for command in (init_db_command, deploy_command, users_group, demo_users_command, scheduler_command,
-                    serve_command):
+                    serve_command, bench_command):
         app.cli.add_command(command)
+    app.cli.add_command(calendar_group)
 
 
 def _create_app():

@@ -118,6 +118,10 @@ class TaskDetail(TaskSchema):
     instance_data = fields.Raw()
 
 
+class CompletedTask(TaskSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema))
+
+
 class TaskList(Schema):
     items = fields.List(fields.Nested(TaskSchema))
     next_cursor = fields.String(allow_none=True)

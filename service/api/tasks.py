@@ -9,7 +9,7 @@ from ..db import db
 from ..models import Instance
 from ..usecases import tasks as uc
 from .auth import current_actor
-from .schemas import DataRequest, TaskDetail, TaskFilter, TaskList, TaskSchema
+from .schemas import CompletedTask, DataRequest, TaskDetail, TaskFilter, TaskList, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks")
 
@@ -65,7 +65,15 @@ class UnclaimView(MethodView):
 @blp.route("/<task_id>/complete")
 class CompleteView(MethodView):
     @blp.arguments(DataRequest)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, CompletedTask)
     def post(self, body, task_id):
-        """Complete with data validated against the task's form (422 names each field)."""
-        return uc.complete(current_actor(), task_id, body.get("data"))
+        """Complete with data validated against the task's form (422 names each field).
+
+        `next_tasks` lists the open tasks of the same instance, so a page can open the next one directly.
+        """
+        actor = current_actor()
+        task = uc.complete(actor, task_id, body.get("data"))
+        body = {name: getattr(task, name) for name in TaskSchema().fields if hasattr(task, name)}
+        body["groups"] = task.groups
+        body["next_tasks"] = uc.open_tasks_of(task.instance_id)
+        return _TaskLike(body)

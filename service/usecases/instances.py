@@ -154,3 +154,28 @@ def _running(actor: Actor, instance_id: int) -> Instance:
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"instance {instance_id} is {instance.status}")
     return instance
+
+
+def start_many(actor: Actor, process_id: str, datas: list[dict], compound: str | None = None) -> list[int]:
+    """Bulk path (imports, seeding): start many instances of the latest version in one transaction."""
+    actor.require("admin")
+    ids = []
+    with unit_of_work() as session:
+        version = latest_version(process_id)
+        compound_id = _compound_for(actor, compound)
+        loaded = loaded_spec(version)
+        now = clock.now()
+        for data in datas:
+            snap = engine().start(loaded, jsonable(data or {}))
+            instance = Instance(
+                process_version_id=version.id, process_id=version.process_id, version=version.version,
+                compound_id=compound_id, status=snap.status, state=snap.state, data={},
+                started_by=actor.username, created_at=now, updated_at=now,
+            )
+            session.add(instance)
+            session.flush()
+            record(session, instance.id, actor.username, "started", None,
+                   {"process_id": version.process_id, "version": version.version, "bulk": True})
+            apply_snapshot(session, instance, version, snap, actor.username)
+            ids.append(instance.id)
+    return ids

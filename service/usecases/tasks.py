@@ -109,6 +109,11 @@ def visible_task(actor: Actor, task_id: str) -> Task:
     return task
 
 
+def open_tasks_of(instance_id: int) -> list[Task]:
+    return list(db.session.scalars(select(Task).where(Task.instance_id == instance_id,
+                                                      Task.state.in_(OPEN_TASK_STATES)).order_by(Task.created_at)))
+
+
 def task_form(task: Task) -> dict | None:
     if not task.form_id:
         return None
