@@ -48,10 +48,13 @@ def start_instance(actor: Actor, process_id: str, data: dict | None, compound: s
     actor.require(*WORKER_ROLES)
     if data is not None and not isinstance(data, dict):
         raise Invalid("data must be a JSON object", {"data": ["must be an object"]})
+    # The engine runs before the write transaction: on SQLite the write lock is held only for the writes.
+    version = latest_version(process_id)
+    compound_id = _compound_for(actor, compound)
+    snap = engine().start(loaded_spec(version), jsonable(data or {}))
+    version_id = version.id
     with unit_of_work() as session:
-        version = latest_version(process_id)
-        compound_id = _compound_for(actor, compound)
-        snap = engine().start(loaded_spec(version), jsonable(data or {}))
+        version = session.get(ProcessVersion, version_id)
         now = clock.now()
         instance = Instance(
             process_version_id=version.id, process_id=version.process_id, version=version.version,

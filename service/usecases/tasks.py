@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, forms
 from ..db import db, unit_of_work
@@ -16,7 +17,7 @@ from ..engine_host import engine, loaded_spec
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, Task, TaskCandidate
 from .access import Actor
-from .instances import with_retries
+from .instances import MAX_RETRIES
 from .sync import apply_snapshot, record
 
 PAGE_MAX = 200
@@ -166,25 +167,53 @@ def _validated(task: Task, data: object) -> dict:
     return clean
 
 
+class _Changed(Exception):
+    """The instance moved on between computing the step and writing it."""
+
+
 def complete(actor: Actor, task_id: str, data: object) -> Task:
-    """Validate the data against the task's form and move the instance on."""
-    def step() -> Task:
-        with unit_of_work() as session:
-            task = _workable(actor, task_id)
-            if task.assignee and task.assignee != actor.username:
-                raise Conflict(f"task {task_id} is claimed by {task.assignee}")
-            clean = _validated(task, data)
-            instance = db.session.get(Instance, task.instance_id)
-            if instance.status != "running":
-                raise Conflict(f"instance {instance.id} is {instance.status}")
-            version = db.session.get(ProcessVersion, instance.process_version_id)
-            try:
-                snap = engine().complete(loaded_spec(version), instance.state, task.id, clean)
-            except engine_api.TaskNotReady as exc:
-                raise Conflict(str(exc)) from exc
-            task.state, task.completed_by, task.completed_at = "completed", actor.username, clock.now()
-            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
-            record(session, instance.id, actor.username, "task_completed", task.element_id, clean)
-            apply_snapshot(session, instance, version, snap, actor.username)
-            return task
-    return with_retries(step)
+    """Validate the data against the task's form and move the instance on.
+
+    The engine step is computed outside the write transaction and written only if the instance is
+    still at the version it was computed from (optimistic locking); otherwise it is computed again.
+    A conflict with another task of the same instance (a parallel branch) is retried here; 409 means
+    this task itself was completed or taken by someone else.
+    """
+    for _ in range(MAX_RETRIES):
+        task = _workable(actor, task_id)
+        _check_holder(actor, task)
+        clean = _validated(task, data)
+        instance = db.session.get(Instance, task.instance_id)
+        if instance.status != "running":
+            raise Conflict(f"instance {instance.id} is {instance.status}")
+        version = db.session.get(ProcessVersion, instance.process_version_id)
+        lock_version = instance.lock_version
+        try:
+            snap = engine().complete(loaded_spec(version), instance.state, task.id, clean)
+        except engine_api.TaskNotReady as exc:
+            raise Conflict(str(exc)) from exc
+        try:
+            return _write_completion(actor, task_id, lock_version, snap, clean)
+        except (_Changed, StaleDataError):
+            continue
+    raise Conflict("the case kept changing while this task was being completed; try again")
+
+
+def _check_holder(actor: Actor, task: Task) -> None:
+    if task.assignee and task.assignee != actor.username:
+        raise Conflict(f"task {task.id} is claimed by {task.assignee}")
+
+
+def _write_completion(actor: Actor, task_id: str, lock_version: int, snap, clean: dict) -> Task:
+    with unit_of_work() as session:
+        task = _workable(actor, task_id)
+        _check_holder(actor, task)
+        instance = session.get(Instance, task.instance_id)
+        if instance.lock_version != lock_version:
+            raise _Changed()
+        version = session.get(ProcessVersion, instance.process_version_id)
+        task.state, task.completed_by, task.completed_at = "completed", actor.username, clock.now()
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+        record(session, instance.id, actor.username, "task_completed", task.element_id, clean)
+        apply_snapshot(session, instance, version, snap, actor.username)
+        return task
