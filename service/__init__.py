@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import init_api
 
     init_api(app)
+    from .web import init_web
+
+    init_web(app)
     from .cli import init_cli
 
     init_cli(app)
