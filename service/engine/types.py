@@ -32,6 +32,14 @@ class ElementInfo:
     assignee: str | None = None
     due_date: str | None = None
     documentation: str | None = None
+    # --- deadlines (calendar issue): camunda:properties sla / sla_pause, the timer's expression ---
+    sla: str | None = None  # commitment kept by this timer or user task: acknowledge, resolve, fix, ...
+    sla_pause: str | None = None  # while this user task is open the instance's SLA clocks stop: "all" or names
+    timer_kind: str | None = None  # timeDate | timeDuration | timeCycle
+    timer_expression: str | None = None
+    # camunda:property excluded_users: an expression naming users who may not work this task
+    # (separation of duties, e.g. the people an appeal concerns)
+    excluded_users: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -44,6 +52,11 @@ class ElementInfo:
             "assignee": self.assignee,
             "due_date": self.due_date,
             "documentation": self.documentation,
+            "sla": self.sla,
+            "sla_pause": self.sla_pause,
+            "timer_kind": self.timer_kind,
+            "timer_expression": self.timer_expression,
+            "excluded_users": self.excluded_users,
         }
 
     @classmethod
@@ -62,6 +75,8 @@ class CompiledProcess:
     elements: dict[str, ElementInfo]
     form_ids: tuple[str, ...]
     called_processes: tuple[str, ...] = ()
+    properties: dict[str, str] = field(default_factory=dict)  # the process's camunda:properties
+    start_timers: tuple[tuple[str, str, str], ...] = ()  # (start event id, timeDate|timeDuration|timeCycle, text)
 
 
 @dataclass(frozen=True)

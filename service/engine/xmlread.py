@@ -78,10 +78,11 @@ def form_reference(node: etree._Element) -> tuple[str | None, str | None]:
         return match.group(1), None
     if _SIMPLE_FORM_ID.match(form_key):
         return form_key, None
-    return None, (
-        f"camunda:formKey '{form_key}' points to an embedded or external form; "
-        "link a form-js form with camunda:formRef=\"<form id>\" instead"
-    )
+    # An embedded or external form ("embedded:app:task-form.html", "app:approve.jsf") lives in
+    # another application: the service shows no form and takes the task data as submitted, as for a
+    # task without form. Refusing it made standard Camunda 7 diagrams undeployable
+    # (camunda-bpm-examples/invoicePayment.bpmn in the conformance corpus).
+    return None, None
 
 
 def _lanes(process: etree._Element) -> dict[str, str]:
@@ -130,5 +131,33 @@ def element_infos(process: etree._Element) -> dict[str, ElementInfo]:
             assignee=(camunda_attr(node, "assignee") or "").strip() or None,
             due_date=(camunda_attr(node, "dueDate") or "").strip() or None,
             documentation=_documentation(node),
+            **_deadline_fields(node),
         )
     return infos
+
+
+# --- deadlines: SLA declarations and timer expressions (see service/usecases/sla.py) ---------------
+TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
+
+
+def camunda_properties(node: etree._Element) -> dict[str, str]:
+    """The element's own `<camunda:properties>` as a dict (a later property of the same name wins)."""
+    found = {}
+    for prop in node.findall("bpmn:extensionElements/camunda:properties/camunda:property", NS):
+        name = (prop.get("name") or "").strip()
+        if name:
+            found[name] = (prop.get("value") or "").strip()
+    return found
+
+
+def _deadline_fields(node: etree._Element) -> dict:
+    """`sla` and `sla_pause` properties, and the kind and text of the element's timer definition."""
+    props = camunda_properties(node)
+    fields = {"sla": props.get("sla") or None, "sla_pause": props.get("sla_pause") or None,
+              "excluded_users": props.get("excluded_users") or None}
+    definition = node.find("bpmn:timerEventDefinition", NS)
+    for kind in TIMER_KINDS if definition is not None else ():
+        timer = definition.find(f"bpmn:{kind}", NS)
+        if timer is not None:
+            fields.update(timer_kind=kind, timer_expression=(timer.text or "").strip() or None)
+    return fields

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
+from .defaults import fill_checkbox_defaults
 from .definition import FieldNode, Node, ObjectNode, build_tree
 from .errors import FormDefinitionError
 from .field_types import FIELD_CLASSES
@@ -69,7 +70,7 @@ def validate_submission(form: dict, data: Any) -> tuple[dict, dict[str, list[str
     if not isinstance(data, Mapping):
         return {}, {"_schema": ["Submitted data must be a JSON object."]}
     try:
-        return schema.load(data), {}
+        return fill_checkbox_defaults(form, schema.load(data)), {}
     except ValidationError as err:
         return {}, flatten_errors(err.messages)
 

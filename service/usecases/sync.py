@@ -11,6 +11,7 @@ from .. import clock
 from ..engine import api as engine_api
 from ..engine_host import elements_of, engine
 from ..models import OPEN_TASK_STATES, HistoryEntry, Instance, ProcessVersion, Task, TaskCandidate, Timer
+from . import sla
 
 
 def jsonable(value: object) -> object:
@@ -37,7 +38,8 @@ def apply_snapshot(session, instance: Instance, version: ProcessVersion, snap: e
     instance.incident_message = snap.incident.message if snap.incident else None
     if snap.status == "completed" and instance.ended_at is None:
         instance.ended_at = now
-        record(session, instance.id, actor, "completed", snap.end_events[-1] if snap.end_events else None)
+        record(session, instance.id, actor, "completed", snap.end_events[-1] if snap.end_events else None,
+               {"end_events": list(snap.end_events)})
     if snap.incident:
         record(session, instance.id, "engine", "incident", snap.incident.element_id,
                {"message": snap.incident.message})
@@ -45,6 +47,7 @@ def apply_snapshot(session, instance: Instance, version: ProcessVersion, snap: e
         record(session, instance.id, "scheduler", "timer_fired", element_id)
     _sync_tasks(session, instance, version, snap, now)
     _sync_timers(session, instance, snap)
+    sla.track(session, instance, version, snap)  # deadlines: provisional timers, SLA records (see sla.py)
 
 
 def _sync_tasks(session, instance: Instance, version: ProcessVersion, snap: engine_api.Snapshot,
@@ -67,7 +70,8 @@ def _sync_tasks(session, instance: Instance, version: ProcessVersion, snap: engi
 def _create_task(session, instance: Instance, version: ProcessVersion, element, ready_task, now) -> None:
     groups = list(element.candidate_groups) if element and element.candidate_groups else []
     assignee = element.assignee if element else None
-    lane = ready_task.lane or (element.lane if element else None)
+    # The element's own lane first: SpiffWorkflow gives every task inside a subprocess the subprocess's lane.
+    lane = (element.lane if element else None) or ready_task.lane
     if not groups and not assignee and lane:
         groups = [lane]
     task = Task(
@@ -77,11 +81,32 @@ def _create_task(session, instance: Instance, version: ProcessVersion, element, 
         candidate_user=instance.started_by if not groups and not assignee else None,
         state="claimed" if assignee else "ready", form_id=element.form_id if element else None,
         due_at=_due_at(session, instance, element, ready_task), created_at=now,
+        excluded_users=_excluded_users(session, instance, element, ready_task),
     )
     session.add(task)
     for group in groups:
         session.add(TaskCandidate(task_id=task.id, group_name=group, compound_id=instance.compound_id,
                                   created_at=now))
+
+
+def _incident(session, instance: Instance, element_id: str, message: str) -> None:
+    instance.status = "incident"
+    instance.incident_element = element_id
+    instance.incident_message = message
+    record(session, instance.id, "engine", "incident", element_id, {"message": message})
+
+
+def _excluded_users(session, instance: Instance, element, ready_task) -> str:
+    """Users who may not work this task (separation of duties): a list or a comma-separated string."""
+    if element is None or not element.excluded_users:
+        return ""
+    try:
+        value = engine().evaluate(element.excluded_users, ready_task.data)
+    except Exception as exc:  # noqa: BLE001 - any evaluation failure becomes an incident, not a 500
+        _incident(session, instance, ready_task.element_id, f"excluded_users '{element.excluded_users}' failed: {exc}")
+        return ""
+    names = value.split(",") if isinstance(value, str) else list(value or [])
+    return ",".join(sorted({str(n).strip() for n in names if str(n).strip()}))
 
 
 def _due_at(session, instance: Instance, element, ready_task) -> datetime | None:
@@ -93,11 +118,7 @@ def _due_at(session, instance: Instance, element, ready_task) -> datetime | None
         value = text if _looks_iso(text) else engine().evaluate(text, ready_task.data)
         due = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except Exception as exc:  # noqa: BLE001 - any evaluation failure becomes an incident, not a 500
-        instance.status = "incident"
-        instance.incident_element = ready_task.element_id
-        instance.incident_message = f"camunda:dueDate '{text}' failed: {exc}"
-        record(session, instance.id, "engine", "incident", ready_task.element_id,
-               {"message": instance.incident_message})
+        _incident(session, instance, ready_task.element_id, f"camunda:dueDate '{text}' failed: {exc}")
         return None
     if due.tzinfo is None:
         from zoneinfo import ZoneInfo

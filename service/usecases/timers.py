@@ -48,8 +48,10 @@ def fire_one(now: datetime | None = None) -> bool:
 
 
 def fire_due(now: datetime | None = None, limit: int = 10_000) -> int:
-    """Fire everything that is due now; returns how many instances were woken."""
-    count = 0
+    """Fire everything that is due now; returns how many instances were started or woken."""
+    from .start_timers import fire_start_timers
+
+    count = fire_start_timers(now)
     while count < limit and fire_one(now):
         count += 1
     return count

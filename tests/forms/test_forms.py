@@ -154,7 +154,8 @@ def test_complaint_form_accepts_a_good_submission() -> None:
 
 def test_complaint_form_optional_fields_may_be_left_out() -> None:
     data = {k: v for k, v in GOOD_COMPLAINT.items() if k not in ("photos", "urgent")}
-    assert validate_submission(COMPLAINT, data) == (data, {})
+    # an unticked checkbox left out counts as false, as form-js itself would submit it
+    assert validate_submission(COMPLAINT, data) == ({**data, "urgent": False}, {})
 
 
 def test_complaint_form_reports_every_bad_field() -> None:
@@ -664,3 +665,13 @@ def test_long_bad_choices_are_cut_in_messages() -> None:
 
 def test_string_with_bom_loads() -> None:
     assert load_form("\ufeff" + json.dumps(make_form()))["id"] == "test"
+
+
+def test_left_out_checkboxes_take_their_default_in_groups_and_dotted_keys() -> None:
+    form = {"type": "default", "id": "f", "schemaVersion": 19, "components": [
+        {"type": "checkbox", "id": "c1", "key": "flags.urgent", "label": "紧急"},
+        {"type": "group", "id": "g", "path": "extra", "components": [
+            {"type": "checkbox", "id": "c2", "key": "major", "label": "重大", "defaultValue": True}]},
+        {"type": "checkbox", "id": "c3", "key": "hidden", "label": "x", "conditional": {"hide": "=true"}},
+    ]}
+    assert validate_submission(form, {}) == ({"flags": {"urgent": False}, "extra": {"major": True}}, {})
