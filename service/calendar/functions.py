@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .days import WorkCalendar
@@ -40,7 +40,18 @@ def expression_functions(
         hours = _hours("add_work_hours", h)
         return calendar_provider().add_work_hours(when, hours, compound).due.isoformat()
 
-    return {"now": now, "add_workdays": add_workdays, "add_work_hours": add_work_hours}
+    def add_hours(start: Any, h: Any) -> str:
+        """Start plus h clock hours (day and night, holidays included): repair and on-site promises."""
+        when = calendar_provider().localize(_instant("add_hours", start))
+        return (when + timedelta(hours=_hours("add_hours", h))).isoformat()
+
+    def add_minutes(start: Any, m: Any) -> str:
+        """Start plus m clock minutes (e.g. an urgent repair on site within 30 minutes)."""
+        when = calendar_provider().localize(_instant("add_minutes", start))
+        return (when + timedelta(minutes=_hours("add_minutes", m))).isoformat()
+
+    return {"now": now, "add_workdays": add_workdays, "add_work_hours": add_work_hours, "add_hours": add_hours,
+            "add_minutes": add_minutes}
 
 
 def _instant(function: str, value: Any) -> datetime:

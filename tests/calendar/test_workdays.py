@@ -241,3 +241,16 @@ def test_expression_functions_reject_bad_input(name, args, message):
     functions = expression_functions(WorkCalendar, lambda: datetime.now(UTC))
     with pytest.raises(ValueError, match=re.escape(message)):
         functions[name](*args)
+
+
+def test_clock_hour_functions_ignore_the_working_day_calendar():
+    from datetime import UTC, datetime
+
+    from service.calendar import WorkCalendar, expression_functions
+
+    calendar = WorkCalendar()
+    functions = expression_functions(lambda: calendar, lambda: datetime(2026, 10, 1, tzinfo=UTC))
+    assert functions["add_hours"]("2026-09-30T22:00:00+08:00", 24) == "2026-10-01T22:00:00+08:00"
+    assert functions["add_minutes"]("2026-10-01T09:50:00", 30) == "2026-10-01T10:20:00+08:00"
+    with pytest.raises(ValueError, match="add_minutes"):
+        functions["add_minutes"]("yesterday", 30)
