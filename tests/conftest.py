@@ -22,7 +22,8 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path), "SECRET_KEY": "test"})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path), "SECRET_KEY": "test",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"})
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -121,3 +122,22 @@ def api(app, client):
     api.user("eng", "staff", groups=["工程部"])
     api.user("boss", "manager", groups=["物业经理"])
     return api
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run (Playwright's sync API allows one loop at a time)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium fonts-noto-cjk to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -11,15 +11,16 @@ from werkzeug.exceptions import HTTPException
 
 from ..db import db
 from ..errors import ServiceError
-from . import auth, deployments, instances, tasks
+from . import auth, calendar, deployments, drafts, instances, tasks, users
 
 log = logging.getLogger(__name__)
 
 
 def init_api(app: Flask) -> Api:
     api = Api(app)
-    for module in (auth, deployments, instances, tasks):
+    for module in (auth, deployments, instances, tasks, drafts, users):
         api.register_blueprint(module.blp)
+    api.register_blueprint(calendar.blp)  # working-day calendar, deadlines, SLA records
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):

@@ -15,7 +15,7 @@ blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Proces
 def view(instance_id: int) -> dict:
     parts = uc.instance_view(current_actor(), instance_id)
     instance = parts["instance"]
-    fields = ("id", "process_id", "version", "status", "data", "compound_id", "started_by", "created_at",
+    fields = ("id", "ticket", "process_id", "version", "status", "data", "compound_id", "started_by", "created_at",
               "ended_at")
     body = {name: getattr(instance, name) for name in fields}
     body["incident"] = ({"element_id": instance.incident_element, "message": instance.incident_message}
@@ -23,6 +23,7 @@ def view(instance_id: int) -> dict:
     body["tasks"] = [t for t in parts["tasks"] if t.state in ("ready", "claimed")]
     body["timers"] = parts["timers"]
     body["history"] = parts["history"]
+    body["waiting"] = parts.get("waiting", [])
     return body
 
 

@@ -118,13 +118,33 @@ class TaskDetail(TaskSchema):
     instance_data = fields.Raw()
 
 
+class TaskRow(TaskSchema):
+    """A task in a list, with what a task list page shows beside it."""
+
+    process_name = fields.String(allow_none=True)
+    ticket_no = fields.String(allow_none=True)
+    may_work = fields.Boolean(metadata={"description": "the caller may claim and complete it"})
+
+
 class CompletedTask(TaskSchema):
-    next_tasks = fields.List(fields.Nested(TaskSchema))
+    next_tasks = fields.List(fields.Nested(TaskRow))
 
 
 class TaskList(Schema):
-    items = fields.List(fields.Nested(TaskSchema))
+    items = fields.List(fields.Nested(TaskRow))
     next_cursor = fields.String(allow_none=True)
+
+
+class TabCount(Schema):
+    open = fields.Integer()
+    overdue = fields.Integer()
+    due_today = fields.Integer()
+
+
+class TaskCounts(Schema):
+    mine = fields.Nested(TabCount)
+    groups = fields.Nested(TabCount)
+    all = fields.Nested(TabCount, metadata={"description": "admins and managers only"})
 
 
 class TaskFilter(In):
@@ -135,6 +155,9 @@ class TaskFilter(In):
     due_before = fields.AwareDateTime(default_timezone=None)
     cursor = fields.String()
     limit = fields.Integer(load_default=50)
+    scope = fields.String(metadata={"description": "mine | groups | all (admins, managers)"})
+    q = fields.String(metadata={"description": "text in the task name"})
+    sort = fields.String(load_default="created", metadata={"description": "created | -created | due | -due"})
 
 
 class TimerSchema(Schema):
@@ -151,8 +174,15 @@ class HistorySchema(Schema):
     data = fields.Raw(allow_none=True)
 
 
+class WaitingSchema(Schema):
+    element_id = fields.String()
+    event_type = fields.String()
+    name = fields.String()
+
+
 class InstanceSchema(Schema):
     id = fields.Integer()
+    ticket = fields.String(allow_none=True)
     process_id = fields.String()
     version = fields.Integer()
     status = fields.String()
@@ -165,6 +195,7 @@ class InstanceSchema(Schema):
     tasks = fields.List(fields.Nested(TaskSchema))
     timers = fields.List(fields.Nested(TimerSchema))
     history = fields.List(fields.Nested(HistorySchema))
+    waiting = fields.List(fields.Nested(WaitingSchema), metadata={"description": "messages it waits for"})
 
 
 class CancelRequest(In):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from .. import clock
 from ..db import db
 from ..models import Instance
 from ..usecases import tasks as uc
 from .auth import current_actor
-from .schemas import CompletedTask, DataRequest, TaskDetail, TaskFilter, TaskList, TaskSchema
+from .schemas import CompletedTask, DataRequest, TaskCounts, TaskDetail, TaskFilter, TaskList, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks")
 
@@ -19,10 +24,38 @@ class TaskListView(MethodView):
     @blp.arguments(TaskFilter, location="query")
     @blp.response(200, TaskList)
     def get(self, args):
-        """Tasks of my groups and mine; filters group, assignee (me), process_id, state, due_before."""
-        query = uc.TaskQuery(**args)
-        items, cursor = uc.list_tasks(current_actor(), query)
-        return {"items": items, "next_cursor": cursor}
+        """Tasks of my groups and mine; filters group, assignee (me), process_id, state, due_before.
+
+        `scope` (mine, groups, all) picks a tab of the task list page, `q` searches task names and
+        `sort` orders by created or due time (`-` for newest or latest first); each row says the
+        process name, the case's ticket number and whether the caller may work the task.
+        """
+        actor = current_actor()
+        items, cursor = uc.list_tasks(actor, uc.TaskQuery(**args))
+        return {"items": _rows(actor, items), "next_cursor": cursor}
+
+
+def _rows(actor, tasks) -> list:
+    labels = uc.case_labels(tasks)
+    rows = []
+    for task in tasks:
+        row = {name: getattr(task, name) for name in TaskSchema().fields if hasattr(task, name)}
+        row["groups"] = task.groups
+        row["process_name"], row["ticket_no"] = labels.get(task.instance_id, (None, None))
+        row["may_work"] = actor.may_work(task)
+        rows.append(_TaskLike(row))
+    return rows
+
+
+@blp.route("/counts")
+class TaskCountView(MethodView):
+    @blp.response(200, TaskCounts)
+    def get(self):
+        """Open tasks per tab (mine, groups, all for admins and managers): open, overdue, due by tonight."""
+        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        today = clock.now().astimezone(zone).date()
+        day_end = datetime.combine(today + timedelta(days=1), time(), tzinfo=zone)
+        return uc.count_tasks(current_actor(), day_end)
 
 
 def _detail(task) -> dict:
@@ -75,5 +108,5 @@ class CompleteView(MethodView):
         task = uc.complete(actor, task_id, body.get("data"))
         body = {name: getattr(task, name) for name in TaskSchema().fields if hasattr(task, name)}
         body["groups"] = task.groups
-        body["next_tasks"] = uc.open_tasks_of(task.instance_id)
+        body["next_tasks"] = _rows(actor, uc.open_tasks_of(task.instance_id))
         return _TaskLike(body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import UtcDateTime, db
@@ -24,6 +24,7 @@ class Instance(db.Model):
     state: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    ticket: Mapped[str | None] = mapped_column(String(40), unique=True)
     started_by: Mapped[str] = mapped_column(String(80))
     incident_element: Mapped[str | None] = mapped_column(String(200))
     incident_message: Mapped[str | None] = mapped_column(Text)
@@ -31,6 +32,31 @@ class Instance(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class StartTimer(db.Model):
+    """The schedule of a timer start event of the latest version: a new instance per due time."""
+
+    __tablename__ = "start_timer"
+    __table_args__ = (Index("ix_start_timer_due", "next_due", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(400))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_due: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_due: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class TicketCounter(db.Model):
+    """The last ticket number handed out per prefix and local day (TS-20261127-0001)."""
+
+    __tablename__ = "ticket_counter"
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Task(db.Model):
@@ -48,6 +74,7 @@ class Task(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     groups: Mapped[str] = mapped_column(String(400), default="")
     candidate_user: Mapped[str | None] = mapped_column(String(80))
+    excluded_users: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     assignee: Mapped[str | None] = mapped_column(String(80))
     state: Mapped[str] = mapped_column(String(16))
     form_id: Mapped[str | None] = mapped_column(String(200))
@@ -78,6 +105,10 @@ class Timer(db.Model):
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(400))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Deadlines (calendar issue): the timer's expression, and whether a calendar function computed its due
+    # time in a year whose schedule was not yet known; such timers are recomputed when it is imported.
+    expression: Mapped[str | None] = mapped_column(Text)
+    provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class HistoryEntry(db.Model):

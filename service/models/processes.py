@@ -56,3 +56,4 @@ class ProcessVersion(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     deployed_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ticket_prefix: Mapped[str] = mapped_column(String(16), default="WF", server_default="WF")

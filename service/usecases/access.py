@@ -42,7 +42,9 @@ class Actor:
         return compound_id in self.compounds
 
     def may_work(self, task) -> bool:
-        """Members of a task's groups in its compound, its assignee, or its candidate user."""
+        """Members of a task's groups in its compound, its assignee, or its candidate user; never an excluded one."""
+        if self.username in (task.excluded_users or "").split(","):
+            return False
         if self.username in (task.assignee, task.candidate_user):
             return True
         groups = [g for g in task.groups.split(",") if g]

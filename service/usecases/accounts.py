@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..db import db, unit_of_work
-from ..errors import Invalid, Unauthorized
+from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..models import DEFAULT_COMPOUND, ROLES, ApiToken, Compound, Membership, User
 
 TOKEN_LIFETIME = timedelta(hours=12)
@@ -40,7 +41,7 @@ def create_user(username: str, password: str, role: str, groups: list[str] | Non
             user = User(username=username, created_at=clock.now(), role=role, password_hash="")
             session.add(user)
         user.role = role
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = _hash_password(password)
         user.memberships.clear()
         session.flush()
         for code in compounds or [DEFAULT_COMPOUND]:
@@ -74,5 +75,81 @@ def user_for_token(token: str) -> User | None:
     return db.session.get(User, row.user_id)
 
 
+def _hash_password(password: str) -> str:
+    """scrypt by default; tests configure a cheap method (PASSWORD_HASH_METHOD) to stay fast."""
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- web issue: the users page and /api/v1/users ---------------------------------------------------
+
+def describe_user(user: User) -> dict:
+    """A user as the users page and API show it: role, state, departments and compounds."""
+    return {"username": user.username, "role": user.role, "active": user.active, "created_at": user.created_at,
+            "groups": sorted({m.group_name for m in user.memberships if m.group_name}),
+            "compounds": sorted({m.compound.code for m in user.memberships})}
+
+
+def list_users() -> list[dict]:
+    return [describe_user(user) for user in db.session.scalars(select(User).order_by(User.username))]
+
+
+def known_groups() -> list[str]:
+    """Departments in use: members' groups and the lanes and candidate groups of deployed processes."""
+    import json
+
+    from ..models import ProcessVersion
+
+    names = set(db.session.scalars(select(Membership.group_name).where(Membership.group_name != "")))
+    for elements in db.session.scalars(select(ProcessVersion.elements)):
+        for info in json.loads(elements).values():
+            if info.get("kind") == "userTask":
+                names.update(filter(None, [info.get("lane"), *(info.get("candidate_groups") or [])]))
+    return sorted(names)
+
+
+def add_user(username: str, password: str, role: str, groups: list[str], compounds: list[str]) -> dict:
+    """Create a new user; 409 when the name is taken (create_user would silently update it)."""
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user '{username}' exists already", {"username": ["taken"]})
+    clean = sorted({g.strip() for g in groups if g.strip()})
+    return describe_user(create_user(username, password, role, clean, sorted({c.strip() for c in compounds
+                                                                               if c.strip()}) or None))
+
+
+def update_user(username: str, changed_by: str, *, role: str | None = None, groups: list[str] | None = None,
+                compounds: list[str] | None = None, active: bool | None = None,
+                password: str | None = None) -> dict:
+    """Change role, departments, compounds, password or active state; admins cannot lock themselves out."""
+    if role is not None and role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", {"role": [f"unknown role '{role}'"]})
+    if username == changed_by and (active is False or role not in (None, "admin")):
+        raise Conflict("you cannot deactivate your own account or take away your own admin role")
+    with unit_of_work() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        current = describe_user(user)
+        user.role = role or user.role
+        user.active = user.active if active is None else active
+        if password:
+            user.password_hash = _hash_password(password)
+        if groups is not None or compounds is not None:
+            _set_memberships(user, current["groups"] if groups is None else groups,
+                             current["compounds"] if compounds is None else compounds)
+        if active is False:
+            session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return describe_user(user)
+
+
+def _set_memberships(user: User, groups: list[str], compounds: list[str]) -> None:
+    groups = sorted({g.strip() for g in groups if g.strip()})
+    user.memberships.clear()
+    db.session.flush()
+    for code in sorted({c.strip() for c in compounds if c.strip()}) or [DEFAULT_COMPOUND]:
+        compound = ensure_compound(code)
+        for group in groups or [""]:
+            user.memberships.append(Membership(compound_id=compound.id, group_name=group))

@@ -14,6 +14,7 @@ from ..db import db, unit_of_work
 from ..engine import api as engine_api
 from ..errors import Invalid
 from ..models import Deployment, DeploymentFile, FormVersion, ProcessVersion
+from . import start_timers, tickets
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 PROCESS_SUFFIXES = (".bpmn", ".bpmn20.xml", ".xml", ".dmn")
@@ -147,12 +148,15 @@ def _latest_version(process_id: str) -> ProcessVersion | None:
 def _add_version(session, process, deployment, files, resolved, checksum) -> DeployedProcess:
     latest = _latest_version(process.process_id)
     number = (latest.version if latest else 0) + 1
-    session.add(ProcessVersion(
+    version = ProcessVersion(
         process_id=process.process_id, version=number, name=process.name, deployment_id=deployment.id,
         checksum=checksum, source_file=process.source_file, bpmn_xml=files[process.source_file],
         spec=process.spec, elements=json.dumps({k: v.as_dict() for k, v in process.elements.items()}),
         forms=json.dumps({f: resolved[f] for f in process.form_ids}), note=deployment.note,
         deployed_by=deployment.deployed_by, created_at=deployment.created_at,
-    ))
+        ticket_prefix=tickets.clean_prefix(process.properties.get("ticket_prefix")),
+    )
+    session.add(version)
     session.flush()
+    start_timers.schedule(session, version, process.start_timers)
     return DeployedProcess(process.process_id, number, process.name, True)

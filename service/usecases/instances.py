@@ -13,6 +13,7 @@ from ..engine import api as engine_api
 from ..engine_host import engine, loaded_spec
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Compound, HistoryEntry, Instance, ProcessVersion, Task, Timer
+from . import tickets
 from .access import Actor
 from .sync import apply_snapshot, jsonable, record
 
@@ -51,15 +52,16 @@ def start_instance(actor: Actor, process_id: str, data: dict | None, compound: s
     # The engine runs before the write transaction: on SQLite the write lock is held only for the writes.
     version = latest_version(process_id)
     compound_id = _compound_for(actor, compound)
-    snap = engine().start(loaded_spec(version), jsonable(data or {}))
-    version_id = version.id
+    version_id, loaded = version.id, loaded_spec(version)
+    ticket = tickets.allocate(version.ticket_prefix)[0]
+    snap = engine().start(loaded, jsonable({**(data or {}), "ticket_no": ticket}))
     with unit_of_work() as session:
         version = session.get(ProcessVersion, version_id)
         now = clock.now()
         instance = Instance(
             process_version_id=version.id, process_id=version.process_id, version=version.version,
             compound_id=compound_id, status=snap.status, state=snap.state, data={}, started_by=actor.username,
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, ticket=ticket,
         )
         session.add(instance)
         session.flush()
@@ -85,7 +87,16 @@ def instance_view(actor: Actor, instance_id: int) -> dict:
     timers = db.session.scalars(select(Timer).where(Timer.instance_id == instance.id).order_by(Timer.due_at))
     history = db.session.scalars(select(HistoryEntry).where(HistoryEntry.instance_id == instance.id)
                                  .order_by(HistoryEntry.id))
-    return {"instance": instance, "tasks": list(tasks), "timers": list(timers), "history": list(history)}
+    version = db.session.get(ProcessVersion, instance.process_version_id)
+    return {"instance": instance, "tasks": list(tasks), "timers": list(timers), "history": list(history),
+            "waiting": waiting_events(instance, version), "process_version": version}
+
+
+def waiting_events(instance: Instance, version: ProcessVersion) -> list[engine_api.WaitingEvent]:
+    """The messages (and other non-timer events) a running instance waits for, read from its state."""
+    if instance.status not in ("running", "incident"):
+        return []
+    return list(engine().resume(loaded_spec(version), instance.state, dump=False).snapshot.waiting)
 
 
 def with_retries(step: Callable[[], object]) -> object:
@@ -163,17 +174,18 @@ def start_many(actor: Actor, process_id: str, datas: list[dict], compound: str |
     """Bulk path (imports, seeding): start many instances of the latest version in one transaction."""
     actor.require("admin")
     ids = []
+    numbers = tickets.allocate(latest_version(process_id).ticket_prefix, len(datas)) if datas else []
     with unit_of_work() as session:
         version = latest_version(process_id)
         compound_id = _compound_for(actor, compound)
         loaded = loaded_spec(version)
         now = clock.now()
-        for data in datas:
-            snap = engine().start(loaded, jsonable(data or {}))
+        for data, ticket in zip(datas, numbers, strict=True):
+            snap = engine().start(loaded, jsonable({**(data or {}), "ticket_no": ticket}))
             instance = Instance(
                 process_version_id=version.id, process_id=version.process_id, version=version.version,
                 compound_id=compound_id, status=snap.status, state=snap.state, data={},
-                started_by=actor.username, created_at=now, updated_at=now,
+                started_by=actor.username, created_at=now, updated_at=now, ticket=ticket,
             )
             session.add(instance)
             session.flush()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, false, func, literal, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, forms
-from ..db import db, unit_of_work
+from ..db import UtcDateTime, db, unit_of_work
 from ..engine import api as engine_api
 from ..engine_host import engine, loaded_spec
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -32,26 +32,60 @@ class TaskQuery:
     due_before: datetime | None = None
     cursor: str | None = None
     limit: int = 50
+    scope: str | None = None  # mine | groups | all: the tabs of the task list page
+    q: str | None = None  # text in the task name
+    sort: str = "created"  # created | -created | due | -due
 
 
-def _encode_cursor(task: Task) -> str:
-    raw = json.dumps([task.created_at.isoformat(), task.id])
+SCOPES = ("mine", "groups", "all")
+SORTS = ("created", "-created", "due", "-due")
+# Tasks without a due time sort after every dated one, in both directions.
+_NO_DUE_ASC = datetime(9999, 12, 31, tzinfo=UTC)
+_NO_DUE_DESC = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _sort_key(sort: str):
+    if sort in ("due", "-due"):
+        missing = _NO_DUE_ASC if sort == "due" else _NO_DUE_DESC
+        return func.coalesce(Task.due_at, literal(missing, UtcDateTime()))
+    return Task.created_at
+
+
+def _key_value(task: Task, sort: str) -> datetime:
+    if sort in ("due", "-due"):
+        return task.due_at or (_NO_DUE_ASC if sort == "due" else _NO_DUE_DESC)
+    return task.created_at
+
+
+def _encode_cursor(task: Task, sort: str = "created") -> str:
+    value = [_key_value(task, sort).isoformat(), task.id]
+    raw = json.dumps(value if sort == "created" else [sort, *value])  # the original shape for the default sort
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode_cursor(cursor: str, sort: str = "created") -> tuple[datetime, str]:
     try:
-        created, task_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), str(task_id)
+        parts = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if len(parts) == 3:
+            if parts.pop(0) != sort:
+                raise ValueError("the cursor belongs to another sort order")
+        elif sort != "created":
+            raise ValueError("the cursor belongs to another sort order")
+        key, task_id = parts
+        return datetime.fromisoformat(key), str(task_id)
     except (ValueError, TypeError) as exc:
         raise Invalid("cursor is not one this service handed out", {"cursor": ["invalid"]}) from exc
 
 
 def list_tasks(actor: Actor, query: TaskQuery) -> tuple[list[Task], str | None]:
-    """Tasks the actor may see, oldest first, with keyset pagination."""
+    """Tasks the actor may see, oldest first unless sorted otherwise, with keyset pagination."""
     states = _states(query.state)
+    if query.sort not in SORTS:
+        raise Invalid(f"sort must be one of {', '.join(SORTS)}", {"sort": ["unknown sort order"]})
     stmt = select(Task).where(Task.state.in_(states))
-    if query.group:
+    if query.scope:
+        stmt = stmt.where(scope_clause(actor, query.scope, states))
+    elif query.group:
         compounds = {c for c, g in actor.groups if g == query.group}
         if not compounds and not actor.sees_all:
             raise Forbidden(f"you are not a member of group '{query.group}'")
@@ -74,13 +108,77 @@ def list_tasks(actor: Actor, query: TaskQuery) -> tuple[list[Task], str | None]:
         stmt = stmt.where(Task.process_id == query.process_id)
     if query.due_before:
         stmt = stmt.where(Task.due_at <= query.due_before)
+    if query.q and query.q.strip():
+        stmt = stmt.where(Task.name.ilike(_contains(query.q.strip()), escape="\\"))
+    return _page(stmt, query)
+
+
+def _page(stmt, query: TaskQuery) -> tuple[list[Task], str | None]:
+    """One page in the query's sort order, after its cursor (keyset pagination on sort key and id)."""
+    key = _sort_key(query.sort)
+    descending = query.sort.startswith("-")
     if query.cursor:
-        created, task_id = _decode_cursor(query.cursor)
-        stmt = stmt.where(or_(Task.created_at > created, and_(Task.created_at == created, Task.id > task_id)))
+        after, task_id = _decode_cursor(query.cursor, query.sort)
+        bound = literal(after, UtcDateTime())
+        stmt = stmt.where(or_(key < bound, and_(key == bound, Task.id < task_id)) if descending
+                          else or_(key > bound, and_(key == bound, Task.id > task_id)))
+    order = (key.desc(), Task.id.desc()) if descending else (key, Task.id)
     limit = max(1, min(query.limit, PAGE_MAX))
-    rows = list(db.session.scalars(stmt.order_by(Task.created_at, Task.id).limit(limit + 1)))
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    next_cursor = _encode_cursor(rows[limit - 1], query.sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching the text anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def scope_clause(actor: Actor, scope: str, states: tuple[str, ...] = OPEN_TASK_STATES):
+    """The tasks of one tab of the task list: mine (held by or offered to me), my groups', all I may see."""
+    if scope == "mine":
+        offered = and_(Task.assignee.is_(None), Task.candidate_user == actor.username)
+        return and_(or_(Task.assignee == actor.username, offered), Task.compound_id.in_(actor.compounds))
+    if scope == "groups":
+        if not actor.groups:
+            return false()
+        if set(states) <= set(OPEN_TASK_STATES):
+            pairs = [and_(TaskCandidate.group_name == g, TaskCandidate.compound_id == c) for c, g in actor.groups]
+            return Task.id.in_(select(TaskCandidate.task_id).where(or_(*pairs)))
+        return or_(*[and_(Task.compound_id == c, Task.groups.contains(g)) for c, g in actor.groups])
+    if scope == "all":
+        if not actor.sees_all:
+            raise Forbidden("only admins and managers may list every task of their compounds")
+        return Task.compound_id.in_(actor.compounds)
+    raise Invalid(f"scope must be one of {', '.join(SCOPES)}", {"scope": ["unknown scope"]})
+
+
+def count_tasks(actor: Actor, day_end: datetime) -> dict:
+    """Open tasks per tab of the task list, with how many are overdue and due by `day_end` (end of today)."""
+    now = clock.now()
+    counts: dict = {}
+    for scope in SCOPES:
+        if scope == "all" and not actor.sees_all:
+            continue
+        where = and_(Task.state.in_(OPEN_TASK_STATES), scope_clause(actor, scope))
+        row = db.session.execute(select(
+            func.count(Task.id),
+            func.count(Task.id).filter(Task.due_at < now),
+            func.count(Task.id).filter(and_(Task.due_at >= now, Task.due_at < day_end)),
+        ).where(where)).one()
+        counts[scope] = {"open": row[0], "overdue": row[1], "due_today": row[2]}
+    return counts
+
+
+def case_labels(tasks: list[Task]) -> dict[int, tuple[str, str | None]]:
+    """Process name and ticket number of each task's instance."""
+    ids = {t.instance_id for t in tasks}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Instance.id, Instance.ticket, ProcessVersion.name)
+                              .join(ProcessVersion, ProcessVersion.id == Instance.process_version_id)
+                              .where(Instance.id.in_(ids)))
+    return {iid: (name, ticket) for iid, ticket, name in rows}
 
 
 def _states(state: str | None) -> tuple[str, ...]:

@@ -115,3 +115,16 @@ def test_openapi_and_health(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/tasks/{task_id}/complete" in spec["paths"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_duplicate_ids_and_several_decisions_per_dmn_are_refused(api):
+    xml = BPMN.read_text().replace('<bpmn:userTask id="escalate"', '<bpmn:userTask id="reply"')
+    errors = _errors(api.deploy(("core_flow.bpmn", xml.encode()), FORM))
+    assert any(e["element"] == "reply" and "used twice" in e["message"] and e["line"] for e in errors), errors
+    dmn = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">
+  <decision id="first" name="A"><decisionTable id="t1"><output id="o1" name="a" typeRef="string" /></decisionTable></decision>
+  <decision id="second" name="B"><decisionTable id="t2"><output id="o2" name="b" typeRef="string" /></decisionTable></decision>
+</definitions>"""
+    errors = _errors(api.deploy(BPMN, FORM, ("two.dmn", dmn)))
+    assert errors[0]["file"] == "two.dmn" and "one decision per DMN file" in errors[0]["message"]

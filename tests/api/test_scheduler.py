@@ -72,3 +72,41 @@ def test_scheduler_process_fires_a_due_timer_by_itself(app, api, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+START_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="daily_round" name="每日巡查" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="客服部"><bpmn:flowNodeRef>inspect</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="every_morning">
+      <bpmn:timerEventDefinition><bpmn:timeCycle>R/2026-12-01T08:00:00+08:00/P1D</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="s1" sourceRef="every_morning" targetRef="inspect" />
+    <bpmn:userTask id="inspect" name="巡查" />
+    <bpmn:sequenceFlow id="s2" sourceRef="inspect" targetRef="done" />
+    <bpmn:endEvent id="done" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_timer_start_event_starts_one_instance_per_round_and_skips_missed_rounds(app, api):
+    """Camunda semantics: each due time starts a new instance in every compound; missed rounds are skipped."""
+    api.user("desk_b", "staff", groups=["客服部"], compounds=["b-garden"])
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=SHANGHAI), tick=False) as clock:
+        assert api.deploy(("daily_round.bpmn", START_BPMN.encode())).status_code == 201
+        clock.move_to(datetime(2026, 12, 1, 7, 59, 59, tzinfo=SHANGHAI))
+        with app.app_context():
+            assert fire_due() == 0
+        clock.move_to(datetime(2026, 12, 1, 8, 0, 1, tzinfo=SHANGHAI))
+        with app.app_context():
+            assert fire_due() == 2  # one instance in each of the two compounds
+            assert fire_due() == 0
+        clock.move_to(datetime(2026, 12, 5, 8, 0, 1, tzinfo=SHANGHAI))  # the scheduler was down for three days
+        with app.app_context():
+            assert fire_due() == 2  # only today's round, not the missed ones
+    rounds = api.get("/api/v1/processes", as_="admin").get_json()["items"][0]["versions"][0]
+    assert rounds["running_instances"] == 4
+    mine = api.get("/api/v1/tasks", as_="desk_b").get_json()["items"]
+    assert [t["element_id"] for t in mine] == ["inspect", "inspect"]
+    assert api.complete(mine[0]["id"], as_="desk_b").status_code == 200
+    assert api.instance(mine[0]["instance_id"], as_="desk_b")["status"] == "completed"

@@ -41,7 +41,7 @@ def test_invalid_data_is_refused_and_changes_nothing(api, case):
     errors = resp.get_json()["errors"]
     assert "phone" in errors and "extra" in errors
     view = api.instance(case["id"])
-    assert [t["id"] for t in view["tasks"]] == [task_id] and view["data"] == {}
+    assert [t["id"] for t in view["tasks"]] == [task_id] and "phone" not in view["data"]
 
 
 def test_claim_unclaim_and_conflicts(api, case):
@@ -152,3 +152,22 @@ def test_parallel_branches_completed_at_once_both_succeed(app, api):
         jobs = [(api.headers("desk"), tasks["task_a"]), (api.headers("eng"), tasks["task_b"])]
         assert _complete_together(app, jobs) == [200, 200]
         assert api.instance(case["id"])["status"] == "completed"
+
+
+def test_each_case_gets_a_ticket_number(api):
+    xml = (DATA / "core_flow.bpmn").read_text().replace(
+        '<bpmn:laneSet id="LaneSet_core">',
+        '<bpmn:extensionElements><camunda:properties><camunda:property name="ticket_prefix" value="ts" />'
+        '</camunda:properties></bpmn:extensionElements>\n    <bpmn:laneSet id="LaneSet_core">')
+    api.deploy(("core_flow.bpmn", xml.encode()), DATA / "register_form.form")
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 11, 27, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        first, second = (api.start("core_flow").get_json() for _ in range(2))
+    assert (first["ticket"], second["ticket"]) == ("TS-20261127-0001", "TS-20261127-0002")
+    assert api.instance(first["id"])["data"]["ticket_no"] == "TS-20261127-0001"
+    api.deploy(DATA / "parallel_flow.bpmn")
+    assert api.start("parallel_flow").get_json()["ticket"].startswith("WF-")

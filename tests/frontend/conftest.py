@@ -14,15 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401 - one browser fixture for the whole run
 
 
 def pytest_configure(config):
@@ -77,18 +69,6 @@ def static_server() -> Iterator[StaticServer]:
         server.server_close()
         thread.join(timeout=5)
 
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium fonts-noto-cjk to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass
