@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from service.usecases.timers import fire_due
 from tests.conftest import ROOT
+from tests.processes.helpers import complete, fire, iso, open_tasks, timers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)  # a Friday
@@ -60,27 +60,8 @@ def incidents(api, clock):
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def fire(app) -> int:
-    with app.app_context():
-        return fire_due()
 
 
-def complete(api, iid: int, element: str, data: dict, as_: str) -> dict:
-    resp = api.complete(api.task(iid, element)["id"], data, as_=as_)
-    assert resp.status_code == 200, resp.get_json()
-    return resp.get_json()
-
-
-def open_tasks(api, iid: int) -> list[tuple[str, str]]:
-    return sorted((t["element_id"], t["group"]) for t in api.instance(iid)["tasks"])
-
-
-def timers(api, iid: int) -> dict[str, str]:
-    return {t["element_id"]: t["due_at"] for t in api.instance(iid)["timers"]}
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat()
 
 
 def fires_exactly_at(app, api, clock, iid: int, element: str, due: datetime) -> None:

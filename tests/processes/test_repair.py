@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from lxml import etree
 
-from service.usecases.timers import fire_due
 from tests.conftest import ROOT
+from tests.processes.helpers import complete, deploy_files, fire, iso, open_tasks, timers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)  # a Friday, a working day
@@ -39,6 +39,10 @@ def clock():
         yield traveller
 
 
+def deploy(api) -> dict:
+    return deploy_files(api, FILES)
+
+
 @pytest.fixture
 def repair_api(api, clock):
     api.user("fin", "staff", groups=["财务部"])
@@ -46,35 +50,10 @@ def repair_api(api, clock):
     return api
 
 
-def deploy(api):
-    resp = api.deploy(*FILES)
-    if resp.status_code == 422:
-        print(resp.get_json()["errors"])
-    assert resp.status_code == 201, resp.get_json()
-    return resp.get_json()
 
 
-def fire(app) -> int:
-    with app.app_context():
-        return fire_due()
 
 
-def complete(api, iid: int, element: str, data: dict, as_: str) -> dict:
-    resp = api.complete(api.task(iid, element)["id"], data, as_=as_)
-    assert resp.status_code == 200, resp.get_json()
-    return resp.get_json()
-
-
-def open_tasks(api, iid: int) -> list[tuple[str, str]]:
-    return sorted((t["element_id"], t["group"]) for t in api.instance(iid)["tasks"])
-
-
-def timers(api, iid: int) -> dict[str, str]:
-    return {t["element_id"]: t["due_at"] for t in api.instance(iid)["timers"]}
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat()
 
 
 def register(api, **changes) -> int:

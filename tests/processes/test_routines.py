@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from service.usecases.timers import fire_due
-from tests.conftest import ROOT
+from tests.processes.helpers import deploy_process as deploy
+from tests.processes.helpers import do, elements, fire
+from tests.processes.helpers import timer_list as timers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY1 = datetime(2026, 12, 1, 7, 0, tzinfo=SHANGHAI)
@@ -43,37 +44,13 @@ def staff(api):
     return api
 
 
-def deploy(api, process_id: str) -> None:
-    files = [ROOT / "bpmn" / f"{process_id}.bpmn", *sorted((ROOT / "forms").glob(f"{process_id}_*.form"))]
-    resp = api.deploy(*files)
-    if resp.status_code == 422:
-        print(resp.get_json()["errors"])
-    assert resp.status_code == 201, resp.get_json()
-
-
-def fire(app) -> int:
-    with app.app_context():
-        return fire_due()
 
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def elements(api, instance_id: int) -> list[str]:
-    return sorted(t["element_id"] for t in api.instance(instance_id)["tasks"])
 
-
-def timers(api, instance_id: int) -> list[tuple[str, str]]:
-    return [(t["element_id"], t["due_at"]) for t in api.instance(instance_id)["timers"]]
-
-
-def do(api, instance_id: int, element_id: str, data: dict, as_: str) -> dict:
-    """Complete the open task `element_id` as a member of its group; the response must be 200."""
-    task = api.task(instance_id, element_id)
-    resp = api.complete(task["id"], data, as_=as_)
-    assert resp.status_code == 200, (element_id, resp.get_json())
-    return task
 
 
 def start_round(app, api, clock, process_id: str, start_event: str, due: datetime, as_: str = "boss") -> int:
