@@ -6,7 +6,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from . import auth, pages
+from . import admin, auth, modeler, pages, portal
 
 LANGUAGES = ("zh_CN", "en")
 csrf = CSRFProtect()
@@ -60,7 +60,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(auth.bp)
     pages.init_app(app)  # staff pages: /tasks, /tasks/<id>, /instances/<id>
-    from . import admin, modeler  # web issue: the modeler (analysts) and the admin pages
 
     modeler.init_app(app)
     admin.init_app(app)
+    portal.init_app(app)  # residents: /portal, no staff account

@@ -111,6 +111,7 @@ class Tab:
                                            timezone_id="Asia/Shanghai")
         self.context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(live.base) else r.abort())
         self.page = page = self.context.new_page()
+        page.set_default_timeout(60_000)  # a loaded CI machine is slower than a quiet one
         page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
         page.on("console", lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None)
         page.on("dialog", self._dialog)
@@ -270,7 +271,7 @@ def test_engineering_handles_the_case_and_a_manager_follows_it(browser, live):
     page.locator('[id$="-Field_handled_at-time"]').press("Enter")
     eng.shot("task-handle.png")
     page.get_by_role("button", name="提交").click()
-    page.wait_for_url(f"{live.base}/tasks")  # 处理结果反馈 is the desk's: back to the list
+    page.wait_for_url(f"{live.base}/tasks*", timeout=90_000)  # 处理结果反馈 is the desk's: back to the list
     page.locator(".flash", has_text="已提交「工程部处理」").wait_for()
 
     page.goto(f"{live.base}/instances/{case['id']}")

@@ -1,0 +1,119 @@
+"""The residents' portal: file a complaint or repair request, follow it by ticket number plus phone, rate the visit.
+
+Residents have no account. Cases are started by a system actor ("portal", role staff, member of the default
+compound, random password nobody knows); the desk then registers them as usual.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db import db, unit_of_work
+from ..errors import Conflict, NotFound
+from ..models import DEFAULT_COMPOUND, HistoryEntry, Instance, Task, Timer, User
+from . import accounts, instances
+from .access import Actor
+from .sync import record
+from .tasks import open_tasks_of
+
+PORTAL_USER = "portal"
+PROCESSES = {"complaint": "complaint", "repair": "repair"}
+RATINGS = ("满意", "基本满意", "不满意")
+
+
+def portal_actor() -> Actor:
+    """The system actor that starts residents' cases; created on first use with an unusable password."""
+    user = db.session.scalar(select(User).where(User.username == PORTAL_USER))
+    if user is None:
+        user = accounts.create_user(PORTAL_USER, secrets.token_urlsafe(48), "staff", [], [DEFAULT_COMPOUND])
+        user = db.session.scalar(select(User).where(User.username == PORTAL_USER))
+    return Actor.of(user)
+
+
+def file_case(kind: str, fields: dict, photos: list[dict]) -> Instance:
+    """Start the latest `complaint` / `repair` version with the resident's data, channel online."""
+    process_id = PROCESSES[kind]
+    data = {"channel": "online", "resident_name": fields["resident_name"], "phone": fields["phone"],
+            "unit": fields["unit"], "category": fields["category"], "content": fields["content"],
+            "photos": photos, "source": "portal"}
+    if kind == "repair":  # prefill the repair registration form's own keys too
+        data.update({"fault_category": fields["category"], "fault_description": fields["content"]})
+    return instances.start_instance(portal_actor(), process_id, data)
+
+
+@dataclass
+class CaseView:
+    instance: Instance
+    status: str  # accepted / in_progress / visit / closed / withdrawn
+    open_tasks: list[Task]
+    deadlines: list[tuple[str, datetime]]
+    steps: list[tuple[str, datetime]]
+    visit_task: Task | None = None
+    rated: dict | None = None
+    data: dict = field(default_factory=dict)
+
+
+def find_case(ticket: str, phone: str) -> Instance:
+    """The case with this ticket whose contact phone matches; NotFound otherwise (never says which was wrong)."""
+    instance = db.session.scalar(select(Instance).where(Instance.ticket == (ticket or "").strip().upper()))
+    stored = str((instance.data or {}).get("phone", "")) if instance is not None else ""
+    given = (phone or "").strip()
+    if instance is None or not stored or not hmac.compare_digest(stored.encode(), given.encode()):
+        raise NotFound("no such case")
+    return instance
+
+
+def case_view(ticket: str, phone: str) -> CaseView:
+    instance = find_case(ticket, phone)
+    open_tasks = open_tasks_of(instance.id)
+    history = list(db.session.scalars(select(HistoryEntry).where(HistoryEntry.instance_id == instance.id)
+                                      .order_by(HistoryEntry.id)))
+    done = list(db.session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == "completed")
+                                   .order_by(Task.completed_at)))
+    timers = list(db.session.scalars(select(Timer).where(Timer.instance_id == instance.id)
+                                     .order_by(Timer.due_at)))
+    deadlines = [(t.name, t.due_at) for t in open_tasks if t.due_at]
+    deadlines += [(t.name, t.due_at) for t in timers]
+    deadlines.sort(key=lambda item: item[1])
+    visit = next((t for t in open_tasks if "visit" in t.element_id), None)
+    rated = None
+    if visit is not None:
+        rated = next((h.data for h in history if h.action == "resident_rating"
+                      and (h.data or {}).get("task_id") == visit.id), None)
+    return CaseView(instance=instance, status=_status(instance, open_tasks, done, history), open_tasks=open_tasks,
+                    deadlines=deadlines, steps=[(t.name, t.completed_at) for t in done if t.completed_at],
+                    visit_task=visit, rated=rated, data=instance.data or {})
+
+
+def _status(instance: Instance, open_tasks: list[Task], done: list[Task], history: list[HistoryEntry]) -> str:
+    withdrawn = any("withdraw" in (h.element_id or "") for h in history)
+    if instance.status == "cancelled":
+        return "withdrawn"
+    if instance.status == "completed":
+        return "withdrawn" if withdrawn else "closed"
+    if withdrawn or any("withdraw" in t.element_id for t in open_tasks):
+        return "withdrawn"
+    if any("visit" in t.element_id for t in open_tasks):
+        return "visit"
+    if not done:
+        return "accepted"
+    return "in_progress"
+
+
+def rate_visit(ticket: str, phone: str, rating: str, comment: str) -> None:
+    """Record the resident's rating of the follow-up visit as history (nothing goes to the engine)."""
+    if rating not in RATINGS:
+        raise Conflict("unknown rating")
+    with unit_of_work() as session:
+        view = case_view(ticket, phone)
+        if view.visit_task is None:
+            raise Conflict("no visit is open")
+        if view.rated is not None:
+            raise Conflict("already rated")
+        record(session, view.instance.id, PORTAL_USER, "resident_rating", view.visit_task.element_id,
+               {"rating": rating, "comment": comment[:500], "task_id": view.visit_task.id})
