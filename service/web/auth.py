@@ -45,7 +45,14 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/")
 @login_required
 def home():
-    return redirect(url_for("pages.tasks") if "pages.tasks" in _endpoints() else url_for("pages_auth.login"))
+    """The first page of the menu this role may open (staff: 我的待办, analysts: 流程建模)."""
+    from . import NAV
+
+    endpoints, role = _endpoints(), page_actor().role
+    for endpoint, _label, roles in NAV:
+        if endpoint in endpoints and (not roles or role in roles):
+            return redirect(url_for(endpoint))
+    return redirect(url_for("pages_auth.login"))
 
 
 def _endpoints() -> set[str]:

@@ -134,3 +134,14 @@ def test_english_by_switch(api, client, case):
     assert "My tasks" in page and "Department tasks" in page and "我的待办" not in page
     page = html(client.get(f"/tasks/{case['tasks'][0]['id']}"))
     assert "Submit" in page and "Case summary" in page and "History" in page
+
+
+def test_home_opens_the_first_page_the_role_may_use(api, client):
+    import re
+
+    for username, target in (("desk", "/tasks"), ("analyst", "/modeler")):
+        client.post("/logout")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+        client.post("/login", data={"username": username, "password": "pw-123456", "csrf_token": token})
+        resp = client.get("/")
+        assert resp.status_code == 302 and resp.headers["Location"].startswith(target), (username, resp.headers)
