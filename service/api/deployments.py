@@ -17,7 +17,7 @@ from .schemas import DeployForm, DeployResponse, ProcessList, ValidateResponse
 blp = Blueprint("deployments", __name__, url_prefix="/api/v1", description="Deploy process versions")
 
 
-def _uploaded_files() -> dict[str, bytes]:
+def uploaded_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for storage in request.files.getlist("files"):
         name = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -38,7 +38,7 @@ class DeploymentsView(MethodView):
         """Deploy BPMN/DMN files and forms as new process versions (multipart field `files`)."""
         actor = current_actor()
         actor.require("admin")
-        deployed = deploy_uc.deploy(_uploaded_files(), form["note"], actor.username)
+        deployed = deploy_uc.deploy(uploaded_files(), form["note"], actor.username)
         first = deployed[0]
         body = {**first.__dict__, "processes": [d.__dict__ for d in deployed]}
         return body, (201 if first.created else 200)
@@ -51,7 +51,7 @@ class ValidateView(MethodView):
         """Check files as a deployment would, deploying nothing."""
         actor = current_actor()
         actor.require("admin", "analyst")
-        return {"errors": deploy_uc.validate(_uploaded_files())}
+        return {"errors": deploy_uc.validate(uploaded_files())}
 
 
 @blp.route("/processes")

@@ -14,8 +14,8 @@ from ..errors import Invalid, NotFound
 from ..models import DRAFT_STATES, FormVersion
 from ..usecases import drafts as drafts_uc
 from .auth import current_actor
-from .deployments import _uploaded_files
-from .schemas import In, LocalDateTime, ProblemSchema, ValidateResponse
+from .deployments import uploaded_files
+from .schemas import DeployedSchema, In, LocalDateTime, ProblemSchema, ValidateResponse
 
 blp = Blueprint("drafts", __name__, url_prefix="/api/v1", description="Modeler drafts and version diffs")
 EDITORS = ("analyst", "admin")
@@ -70,11 +70,7 @@ class NoteBody(In):
     note = fields.String(load_default=None, allow_none=True)
 
 
-class DeployedDraft(Schema):
-    process_id = fields.String()
-    version = fields.Integer()
-    name = fields.String()
-    created = fields.Boolean()
+class DeployedDraft(DeployedSchema):
     draft = fields.Nested(DraftSummary)
 
 
@@ -222,7 +218,7 @@ class FilesDiffView(MethodView):
     def post(self):
         """The same multipart body as validate: each process against its live version."""
         _editor()
-        return drafts_uc.diff_files(_uploaded_files())
+        return drafts_uc.diff_files(uploaded_files())
 
 
 @blp.route("/forms/<form_id>")
