@@ -26,7 +26,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# What a use case committed is what it returns: reading it back must not cost a SELECT per object.
+# (A rollback still expires everything, so the next transaction of a request reads fresh rows.)
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 
@@ -70,10 +72,18 @@ def _sqlite_begin(conn) -> None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator:
-    """One write transaction: commit on success, roll back on any error."""
+def unit_of_work(keep_loaded: bool = False) -> Iterator:
+    """One write transaction: commit on success, roll back on any error.
+
+    Any read transaction is ended first so the write one starts as a writer. That normally expires
+    every loaded object (fresh rows inside the write transaction); `keep_loaded` keeps them for a
+    caller that re-reads what must be fresh itself and relies on optimistic version checks for the rest.
+    """
     session = db.session
-    session.rollback()  # end any read transaction so the write one starts as a writer
+    if keep_loaded and not (session.new or session.dirty or session.deleted):
+        session.commit()  # nothing to write; expire_on_commit is off, so loaded rows stay loaded
+    else:
+        session.rollback()
     token = _write_intent.set(True)
     try:
         yield session

@@ -41,12 +41,30 @@ def elements_of(version) -> dict[str, engine_api.ElementInfo]:
     return cached
 
 
+def form_of(version, form_id: str) -> dict | None:
+    """The parsed form `form_id` of a version (None when the version has no such form), cached by id.
+
+    Callers must not modify the returned dict: it is shared by every request of this process.
+    """
+    forms = _FORMS.get(version.id)
+    if forms is None:
+        forms = _FORMS[version.id] = json.loads(version.forms or "{}")
+    entry = forms.get(form_id)
+    if isinstance(entry, str):
+        from .forms import load_form
+
+        entry = forms[form_id] = load_form(entry, f"{form_id}.form")
+    return entry
+
+
 _SPECS: dict[int, engine_api.LoadedSpec] = {}
 _ELEMENTS: dict[int, dict[str, engine_api.ElementInfo]] = {}
+_FORMS: dict[int, dict[str, str | dict]] = {}
 
 
 def reset_caches() -> None:
     """Forget cached specs and engine (tests recreate databases whose version ids repeat)."""
     _SPECS.clear()
     _ELEMENTS.clear()
+    _FORMS.clear()
     _engine.cache_clear()

@@ -20,16 +20,21 @@ def current_actor() -> Actor:
     """The caller, from `Authorization: Bearer` or the page session; 401 otherwise."""
     if "actor" in g:
         return g.actor
-    user = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = accounts.user_for_token(header[7:].strip())
-    elif session.get("user_id"):
-        user = db.session.get(User, session["user_id"])
+        actor = accounts.actor_for_token(header[7:].strip())
+        if actor is None:
+            raise Unauthorized(SIGN_IN)
+        g.actor = actor
+        return g.actor
+    user = db.session.get(User, session["user_id"]) if session.get("user_id") else None
     if user is None or not user.active:
-        raise Unauthorized("sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>")
+        raise Unauthorized(SIGN_IN)
     g.actor = Actor.of(user)
     return g.actor
+
+
+SIGN_IN = "sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>"
 
 
 @blp.route("/token")

@@ -17,6 +17,7 @@ from .auth import current_actor
 from .schemas import CompletedTask, DataRequest, TaskCounts, TaskDetail, TaskFilter, TaskList, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks")
+TASK_FIELDS = tuple(TaskSchema().fields)  # building a schema per row is costly; its field names never change
 
 
 @blp.route("")
@@ -35,11 +36,11 @@ class TaskListView(MethodView):
         return {"items": _rows(actor, items), "next_cursor": cursor}
 
 
-def _rows(actor, tasks) -> list:
-    labels = uc.case_labels(tasks)
+def _rows(actor, tasks, labels: dict | None = None) -> list:
+    labels = uc.case_labels(tasks) if labels is None else labels
     rows = []
     for task in tasks:
-        row = {name: getattr(task, name) for name in TaskSchema().fields if hasattr(task, name)}
+        row = {name: getattr(task, name) for name in TASK_FIELDS if hasattr(task, name)}
         row["groups"] = task.groups
         row["process_name"], row["ticket_no"] = labels.get(task.instance_id, (None, None))
         row["may_work"] = actor.may_work(task)
@@ -59,7 +60,7 @@ class TaskCountView(MethodView):
 
 
 def _detail(task) -> dict:
-    body = {name: getattr(task, name) for name in TaskSchema().fields if hasattr(task, name)}
+    body = {name: getattr(task, name) for name in TASK_FIELDS if hasattr(task, name)}
     body["groups"] = task.groups
     body["form"] = uc.task_form(task)
     body["instance_data"] = db.session.get(Instance, task.instance_id).data
@@ -105,8 +106,9 @@ class CompleteView(MethodView):
         `next_tasks` lists the open tasks of the same instance, so a page can open the next one directly.
         """
         actor = current_actor()
-        task = uc.complete(actor, task_id, body.get("data"))
-        body = {name: getattr(task, name) for name in TaskSchema().fields if hasattr(task, name)}
+        done = uc.complete(actor, task_id, body.get("data"))
+        task = done.task
+        body = {name: getattr(task, name) for name in TASK_FIELDS if hasattr(task, name)}
         body["groups"] = task.groups
-        body["next_tasks"] = _rows(actor, uc.open_tasks_of(task.instance_id))
+        body["next_tasks"] = _rows(actor, done.open_tasks, done.labels)
         return _TaskLike(body)

@@ -31,6 +31,9 @@ class Instance(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The messages and other non-timer events it waits for, as of its last step (read model: the case
+    # page needs no engine restore). None for rows written before the column existed.
+    waiting: Mapped[list | None] = mapped_column(JSON, nullable=True)
     __mapper_args__ = {"version_id_col": lock_version}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -14,6 +15,7 @@ from .. import clock
 from ..db import db, unit_of_work
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..models import DEFAULT_COMPOUND, ROLES, ApiToken, Compound, Membership, User
+from .access import Actor
 
 TOKEN_LIFETIME = timedelta(hours=12)
 
@@ -68,11 +70,34 @@ def issue_token(username: str, password: str) -> tuple[str, object]:
     return token, expires_at
 
 
-def user_for_token(token: str) -> User | None:
+ACTOR_TTL_S = 2.0  # other processes see a deactivated user or changed membership within this time
+_ACTORS: dict[str, tuple[float, object, Actor]] = {}
+
+
+def actor_for_token(token: str) -> Actor | None:
+    """The active user a bearer token belongs to; None when unknown, expired or deactivated.
+
+    Remembered per process for ACTOR_TTL_S (it would cost three queries on every API call);
+    update_user forgets them at once in its own process.
+    """
+    cached = _ACTORS.get(token)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < ACTOR_TTL_S and cached[1] > clock.now():
+        return cached[2]
+    _ACTORS.pop(token, None)
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
     if row is None or row.expires_at <= clock.now():
         return None
-    return db.session.get(User, row.user_id)
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    if len(_ACTORS) > 10_000:
+        _ACTORS.clear()
+    return _ACTORS.setdefault(token, (now, row.expires_at, Actor.of(user)))[2]
+
+
+def forget_actors() -> None:
+    _ACTORS.clear()
 
 
 def _hash_password(password: str) -> str:
@@ -142,6 +167,7 @@ def update_user(username: str, changed_by: str, *, role: str | None = None, grou
                              current["compounds"] if compounds is None else compounds)
         if active is False:
             session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    forget_actors()
     return describe_user(user)
 
 

@@ -67,7 +67,7 @@ def start_instance(actor: Actor, process_id: str, data: dict | None, compound: s
         session.flush()
         record(session, instance.id, actor.username, "started", None,
                {"process_id": version.process_id, "version": version.version, "data": data or {}})
-        apply_snapshot(session, instance, version, snap, actor.username)
+        apply_snapshot(session, instance, version, snap, actor.username, new=True)
     return instance
 
 
@@ -96,6 +96,8 @@ def waiting_events(instance: Instance, version: ProcessVersion) -> list[engine_a
     """The messages (and other non-timer events) a running instance waits for, read from its state."""
     if instance.status not in ("running", "incident"):
         return []
+    if instance.waiting is not None:
+        return [engine_api.WaitingEvent(**w) for w in instance.waiting]
     return list(engine().resume(loaded_spec(version), instance.state, dump=False).snapshot.waiting)
 
 
@@ -180,6 +182,7 @@ def start_many(actor: Actor, process_id: str, datas: list[dict], compound: str |
         compound_id = _compound_for(actor, compound)
         loaded = loaded_spec(version)
         now = clock.now()
+        started = []
         for data, ticket in zip(datas, numbers, strict=True):
             snap = engine().start(loaded, jsonable({**(data or {}), "ticket_no": ticket}))
             instance = Instance(
@@ -188,9 +191,11 @@ def start_many(actor: Actor, process_id: str, datas: list[dict], compound: str |
                 started_by=actor.username, created_at=now, updated_at=now, ticket=ticket,
             )
             session.add(instance)
-            session.flush()
+            started.append((instance, snap))
+        session.flush()  # one batched INSERT … RETURNING for the ids
+        for instance, snap in started:
             record(session, instance.id, actor.username, "started", None,
                    {"process_id": version.process_id, "version": version.version, "bulk": True})
-            apply_snapshot(session, instance, version, snap, actor.username)
+            apply_snapshot(session, instance, version, snap, actor.username, new=True)
             ids.append(instance.id)
     return ids

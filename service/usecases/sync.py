@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -26,14 +27,18 @@ def record(session, instance_id: int, actor: str, action: str, element_id: str |
 
 
 def apply_snapshot(session, instance: Instance, version: ProcessVersion, snap: engine_api.Snapshot,
-                   actor: str) -> None:
-    """Store the new state and bring tasks, timers and history in line with it."""
+                   actor: str, new: bool = False) -> list[Task]:
+    """Store the new state and bring tasks, timers and history in line with it; returns the open tasks.
+
+    `new` says the instance was just started: it has no tasks or timers yet to compare with.
+    """
     now = clock.now()
     instance.state = snap.state
     instance.data = jsonable(snap.data)
     instance.updated_at = now
     if instance.status != "cancelled":
         instance.status = snap.status
+    instance.waiting = [asdict(w) for w in snap.waiting] if instance.status in ("running", "incident") else []
     instance.incident_element = snap.incident.element_id if snap.incident else None
     instance.incident_message = snap.incident.message if snap.incident else None
     if snap.status == "completed" and instance.ended_at is None:
@@ -45,14 +50,15 @@ def apply_snapshot(session, instance: Instance, version: ProcessVersion, snap: e
                {"message": snap.incident.message})
     for element_id in snap.fired:
         record(session, instance.id, "scheduler", "timer_fired", element_id)
-    _sync_tasks(session, instance, version, snap, now)
-    _sync_timers(session, instance, snap)
+    open_tasks = _sync_tasks(session, instance, version, snap, now, new)
+    _sync_timers(session, instance, snap, new)
     sla.track(session, instance, version, snap)  # deadlines: provisional timers, SLA records (see sla.py)
+    return open_tasks
 
 
 def _sync_tasks(session, instance: Instance, version: ProcessVersion, snap: engine_api.Snapshot,
-                now: datetime) -> None:
-    open_tasks = {t.id: t for t in session.scalars(
+                now: datetime, new: bool) -> list[Task]:
+    open_tasks = {} if new else {t.id: t for t in session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.state.in_(OPEN_TASK_STATES)))}
     ready = {t.task_id: t for t in snap.ready_tasks}
     gone = [task_id for task_id in open_tasks if task_id not in ready]
@@ -62,12 +68,15 @@ def _sync_tasks(session, instance: Instance, version: ProcessVersion, snap: engi
     if gone:
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(gone)))
     elements = elements_of(version)
+    still_open = [task for task_id, task in open_tasks.items() if task_id in ready]
     for task_id, ready_task in ready.items():
         if task_id not in open_tasks:
-            _create_task(session, instance, version, elements.get(ready_task.element_id), ready_task, now)
+            still_open.append(_create_task(session, instance, version, elements.get(ready_task.element_id),
+                                           ready_task, now))
+    return sorted(still_open, key=lambda t: (t.created_at, t.id))
 
 
-def _create_task(session, instance: Instance, version: ProcessVersion, element, ready_task, now) -> None:
+def _create_task(session, instance: Instance, version: ProcessVersion, element, ready_task, now) -> Task:
     groups = list(element.candidate_groups) if element and element.candidate_groups else []
     assignee = element.assignee if element else None
     # The element's own lane first: SpiffWorkflow gives every task inside a subprocess the subprocess's lane.
@@ -87,6 +96,7 @@ def _create_task(session, instance: Instance, version: ProcessVersion, element, 
     for group in groups:
         session.add(TaskCandidate(task_id=task.id, group_name=group, compound_id=instance.compound_id,
                                   created_at=now))
+    return task
 
 
 def _incident(session, instance: Instance, element_id: str, message: str) -> None:
@@ -136,8 +146,9 @@ def _looks_iso(text: str) -> bool:
     return True
 
 
-def _sync_timers(session, instance: Instance, snap: engine_api.Snapshot) -> None:
-    existing = {t.task_id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+def _sync_timers(session, instance: Instance, snap: engine_api.Snapshot, new: bool) -> None:
+    existing = {} if new else {
+        t.task_id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
     wanted = {t.task_id: t for t in snap.timers} if instance.status != "cancelled" else {}
     for task_id, row in existing.items():
         if task_id not in wanted:

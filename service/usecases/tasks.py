@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, false, func, literal, or_, select
+from sqlalchemy import and_, delete, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, forms
 from ..db import UtcDateTime, db, unit_of_work
 from ..engine import api as engine_api
-from ..engine_host import engine, loaded_spec
+from ..engine_host import engine, form_of, loaded_spec
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, Task, TaskCandidate
 from .access import Actor
@@ -82,47 +82,65 @@ def list_tasks(actor: Actor, query: TaskQuery) -> tuple[list[Task], str | None]:
     states = _states(query.state)
     if query.sort not in SORTS:
         raise Invalid(f"sort must be one of {', '.join(SORTS)}", {"sort": ["unknown sort order"]})
-    stmt = select(Task).where(Task.state.in_(states))
-    if query.scope:
-        stmt = stmt.where(scope_clause(actor, query.scope, states))
-    elif query.group:
-        compounds = {c for c, g in actor.groups if g == query.group}
-        if not compounds and not actor.sees_all:
-            raise Forbidden(f"you are not a member of group '{query.group}'")
-        compounds = compounds or set(actor.compounds)
-        if set(states) <= set(OPEN_TASK_STATES):
-            stmt = stmt.join(TaskCandidate, TaskCandidate.task_id == Task.id).where(
-                TaskCandidate.group_name == query.group, TaskCandidate.compound_id.in_(compounds))
-        else:
-            stmt = stmt.where(Task.compound_id.in_(compounds), Task.groups.contains(query.group))
-    elif query.assignee:
-        name = actor.username if query.assignee == "me" else query.assignee
-        if name != actor.username and not actor.sees_all:
-            raise Forbidden("you may only list your own tasks")
-        stmt = stmt.where(Task.assignee == name, Task.compound_id.in_(actor.compounds))
-    elif actor.sees_all:
-        stmt = stmt.where(Task.compound_id.in_(actor.compounds))
-    else:
-        stmt = stmt.where(_mine(actor))
+    stmt, by_candidate = _whose(select(Task).where(Task.state.in_(states)), actor, query, states)
     if query.process_id:
         stmt = stmt.where(Task.process_id == query.process_id)
     if query.due_before:
         stmt = stmt.where(Task.due_at <= query.due_before)
     if query.q and query.q.strip():
         stmt = stmt.where(Task.name.ilike(_contains(query.q.strip()), escape="\\"))
-    return _page(stmt, query)
+    return _page(stmt, query, by_candidate and query.sort in ("created", "-created"))
 
 
-def _page(stmt, query: TaskQuery) -> tuple[list[Task], str | None]:
-    """One page in the query's sort order, after its cursor (keyset pagination on sort key and id)."""
-    key = _sort_key(query.sort)
+def _whose(stmt, actor: Actor, query: TaskQuery, states: tuple[str, ...]):
+    """Restrict to the tab, group or person asked for; True when it is one group's open tasks
+    (then the candidate index gives the order)."""
+    open_only = set(states) <= set(OPEN_TASK_STATES)
+    if query.scope == "groups" and len(actor.groups) == 1 and open_only:
+        (compound_id, group), = actor.groups
+        return _of_group(stmt, group, {compound_id}), True
+    if query.scope:
+        return stmt.where(scope_clause(actor, query.scope, states)), False
+    if query.group:
+        compounds = {c for c, g in actor.groups if g == query.group}
+        if not compounds and not actor.sees_all:
+            raise Forbidden(f"you are not a member of group '{query.group}'")
+        compounds = compounds or set(actor.compounds)
+        if open_only:
+            return _of_group(stmt, query.group, compounds), True
+        return stmt.where(Task.compound_id.in_(compounds), Task.groups.contains(query.group)), False
+    if query.assignee:
+        name = actor.username if query.assignee == "me" else query.assignee
+        if name != actor.username and not actor.sees_all:
+            raise Forbidden("you may only list your own tasks")
+        return stmt.where(Task.assignee == name, Task.compound_id.in_(actor.compounds)), False
+    if actor.sees_all:
+        return stmt.where(Task.compound_id.in_(actor.compounds)), False
+    return stmt.where(_mine(actor)), False
+
+
+def _of_group(stmt, group: str, compounds: set[int]):
+    return stmt.join(TaskCandidate, TaskCandidate.task_id == Task.id).where(
+        TaskCandidate.group_name == group, TaskCandidate.compound_id.in_(compounds))
+
+
+def _page(stmt, query: TaskQuery, by_candidate: bool = False) -> tuple[list[Task], str | None]:
+    """One page in the query's sort order, after its cursor (keyset pagination on sort key and id).
+
+    On one group's list the creation order is read from the candidate row (same time and task id as
+    the task), so the candidate index serves filter, order and cursor alike: no sort, no scan.
+    """
+    key, task_key = (TaskCandidate.created_at, TaskCandidate.task_id) if by_candidate else (
+        _sort_key(query.sort), Task.id)
     descending = query.sort.startswith("-")
     if query.cursor:
         after, task_id = _decode_cursor(query.cursor, query.sort)
         bound = literal(after, UtcDateTime())
-        stmt = stmt.where(or_(key < bound, and_(key == bound, Task.id < task_id)) if descending
-                          else or_(key > bound, and_(key == bound, Task.id > task_id)))
-    order = (key.desc(), Task.id.desc()) if descending else (key, Task.id)
+        # A row-value comparison, so the index seeks straight to the cursor instead of filtering up to it.
+        after_cursor = tuple_(key, task_key) < tuple_(bound, literal(task_id)) if descending else (
+            tuple_(key, task_key) > tuple_(bound, literal(task_id)))
+        stmt = stmt.where(after_cursor)
+    order = (key.desc(), task_key.desc()) if descending else (key, task_key)
     limit = max(1, min(query.limit, PAGE_MAX))
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
     next_cursor = _encode_cursor(rows[limit - 1], query.sort) if len(rows) > limit else None
@@ -213,13 +231,13 @@ def open_tasks_of(instance_id: int) -> list[Task]:
                                                       Task.state.in_(OPEN_TASK_STATES)).order_by(Task.created_at)))
 
 
-def task_form(task: Task) -> dict | None:
+def task_form(task: Task, version: ProcessVersion | None = None) -> dict | None:
     if not task.form_id:
         return None
-    instance = db.session.get(Instance, task.instance_id)
-    version = db.session.get(ProcessVersion, instance.process_version_id)
-    text = json.loads(version.forms).get(task.form_id)
-    return forms.load_form(text, f"{task.form_id}.form") if text else None
+    if version is None:
+        instance = db.session.get(Instance, task.instance_id)
+        version = db.session.get(ProcessVersion, instance.process_version_id)
+    return form_of(version, task.form_id)
 
 
 def claim(actor: Actor, task_id: str) -> Task:
@@ -251,12 +269,12 @@ def _workable(actor: Actor, task_id: str) -> Task:
     return task
 
 
-def _validated(task: Task, data: object) -> dict:
+def _validated(task: Task, version: ProcessVersion, data: object) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", {"data": ["must be an object"]})
-    form = task_form(task)
+    form = task_form(task, version)
     if form is None:
         return data
     clean, errors = forms.validate_submission(form, data)
@@ -265,11 +283,20 @@ def _validated(task: Task, data: object) -> dict:
     return clean
 
 
+@dataclass(frozen=True)
+class Completed:
+    """A completed task and what its instance now waits for (the page opens the next task directly)."""
+
+    task: Task
+    open_tasks: list[Task]
+    labels: dict[int, tuple[str, str | None]]
+
+
 class _Changed(Exception):
     """The instance moved on between computing the step and writing it."""
 
 
-def complete(actor: Actor, task_id: str, data: object) -> Task:
+def complete(actor: Actor, task_id: str, data: object) -> Completed:
     """Validate the data against the task's form and move the instance on.
 
     The engine step is computed outside the write transaction and written only if the instance is
@@ -278,20 +305,20 @@ def complete(actor: Actor, task_id: str, data: object) -> Task:
     this task itself was completed or taken by someone else.
     """
     for _ in range(MAX_RETRIES):
+        db.session.rollback()  # a retry reads everything afresh
         task = _workable(actor, task_id)
         _check_holder(actor, task)
-        clean = _validated(task, data)
         instance = db.session.get(Instance, task.instance_id)
+        version = db.session.get(ProcessVersion, instance.process_version_id)
+        clean = _validated(task, version, data)
         if instance.status != "running":
             raise Conflict(f"instance {instance.id} is {instance.status}")
-        version = db.session.get(ProcessVersion, instance.process_version_id)
-        lock_version = instance.lock_version
         try:
             snap = engine().complete(loaded_spec(version), instance.state, task.id, clean)
         except engine_api.TaskNotReady as exc:
             raise Conflict(str(exc)) from exc
         try:
-            return _write_completion(actor, task_id, lock_version, snap, clean)
+            return _write_completion(actor, task, instance, version, snap, clean)
         except (_Changed, StaleDataError):
             continue
     raise Conflict("the case kept changing while this task was being completed; try again")
@@ -302,16 +329,20 @@ def _check_holder(actor: Actor, task: Task) -> None:
         raise Conflict(f"task {task.id} is claimed by {task.assignee}")
 
 
-def _write_completion(actor: Actor, task_id: str, lock_version: int, snap, clean: dict) -> Task:
-    with unit_of_work() as session:
-        task = _workable(actor, task_id)
-        _check_holder(actor, task)
-        instance = session.get(Instance, task.instance_id)
-        if instance.lock_version != lock_version:
+def _write_completion(actor: Actor, task: Task, instance: Instance, version: ProcessVersion, snap,
+                      clean: dict) -> Completed:
+    """Write the step computed from `instance` as read; the instance's lock_version guards the update.
+
+    The task row is read again under the write lock (a claim does not move the instance's version);
+    the instance stays as read, so its UPDATE … WHERE lock_version = … fails if anything moved it on.
+    """
+    with unit_of_work(keep_loaded=True) as session:
+        session.refresh(task)
+        if task.state not in OPEN_TASK_STATES:
             raise _Changed()
-        version = session.get(ProcessVersion, instance.process_version_id)
+        _check_holder(actor, task)
         task.state, task.completed_by, task.completed_at = "completed", actor.username, clock.now()
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
         record(session, instance.id, actor.username, "task_completed", task.element_id, clean)
-        apply_snapshot(session, instance, version, snap, actor.username)
-        return task
+        open_tasks = apply_snapshot(session, instance, version, snap, actor.username)
+    return Completed(task, open_tasks, {instance.id: (version.name, instance.ticket)})
