@@ -76,3 +76,38 @@ def state_size() -> int:
         snap = engine.complete(loaded, snap.state, task.task_id,
                                sample(forms.get(element.form_id) if element and element.form_id else None, now))
     return len(snap.state.encode()) + len(json.dumps(snap.data).encode())
+
+
+def loop_growth(loops: int = 10) -> dict:
+    """A complaint whose follow-up visit is unsatisfied `loops` times (返单 back to handling each time):
+    stored state and the CPU cost of one step (restore, run, dump) at the first and at the last loop."""
+    process, forms = _compiled()
+    engine = engine_api.Engine(functions=_functions())
+    loaded = engine_api.load_spec(process.spec)
+    now = clock.now()
+    unhappy = {"satisfaction": "不满意", "satisfied": False}
+    visits, per_loop = 0, []
+    snap = engine.start(loaded, START_DATA)
+    step_cpu: list[float] = []
+    for _ in range(100 * (loops + 1)):
+        if not snap.ready_tasks:
+            break
+        task = snap.ready_tasks[0]
+        element = process.elements.get(task.element_id)
+        data = sample(forms.get(element.form_id) if element and element.form_id else None, now)
+        if "satisfaction" in data:
+            visits += 1
+            if visits <= loops:
+                data.update(unhappy)
+            per_loop.append((len(snap.state.encode()), sum(step_cpu) / max(len(step_cpu), 1)))
+            step_cpu = []
+        started = time.process_time()
+        snap = engine.complete(loaded, snap.state, task.task_id, data)
+        step_cpu.append(time.process_time() - started)
+    if snap.status != "completed" or len(per_loop) < loops + 1:
+        raise RuntimeError(f"the 返单 loop did not run {loops} times: {visits} visits, status {snap.status}")
+    (first_bytes, first_cpu), (last_bytes, last_cpu) = per_loop[0], per_loop[loops]
+    return {"loops": loops, "state_kb_first_visit": round(first_bytes / 1024, 1),
+            "state_kb_after_loops": round(last_bytes / 1024, 1),
+            "state_kb_per_loop": round((last_bytes - first_bytes) / 1024 / loops, 1),
+            "step_ms_first_loop": round(first_cpu * 1000, 2), "step_ms_last_loop": round(last_cpu * 1000, 2)}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 from .parser import REGISTRY, SERIALIZER
 
@@ -42,13 +44,32 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     try:
         converter = _workflow_converter()
         dct = WorkflowConverter.to_dict(converter, workflow)
-        dct["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
+        finished = _finished_subprocesses(workflow)
+        dct["subprocesses"] = converter.mapping_to_dict(
+            {key: sp for key, sp in workflow.subprocesses.items() if key not in finished})
         dct["bpmn_events"] = registry.convert(workflow.bpmn_events)
         dct["format"] = STATE_FORMAT
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
         return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
     finally:
         registry._encoder_mode = False
+
+
+def _finished_subprocesses(workflow: BpmnWorkflow) -> set[UUID]:
+    """Subprocesses and called processes whose own task in the parent has finished.
+
+    Their result was copied into the parent when they ended and nothing reads them again, but
+    SpiffWorkflow keeps them: a case that loops through a call activity ten times would restore and
+    store all ten. They are left out of the stored state (collaboration participants, whose parent
+    task is no subprocess task, are kept).
+    """
+    finished: set[UUID] = set()
+    for key, subprocess in workflow.subprocesses.items():
+        parent = subprocess.parent_workflow.tasks.get(subprocess.parent_task_id) if subprocess.parent_workflow else None
+        if (parent is not None and isinstance(parent.task_spec, SubWorkflowTask)
+                and parent.state in (TaskState.COMPLETED, TaskState.CANCELLED)):
+            finished.add(key)
+    return finished
 
 
 def load_state(loaded: LoadedSpec, state: str, script_engine: object) -> BpmnWorkflow:
