@@ -10,7 +10,8 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from ..db import db
-from ..errors import ServiceError
+from ..errors import Invalid, ServiceError
+from ..i18n import localized_errors
 from . import auth, calendar, deployments, drafts, instances, tasks, users
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,10 @@ def init_api(app: Flask) -> Api:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        return jsonify(exc.as_dict()), exc.status
+        body = exc.as_dict()
+        if isinstance(exc, Invalid):  # form errors in the page user's language
+            body["errors"] = localized_errors(body["errors"])
+        return jsonify(body), exc.status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -17,21 +17,16 @@ from .fields import (
     MultiChoiceField,
     TextField,
 )
+from .messages import message
 
 NUMERIC = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _HOUR_MINUTE = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 _TIME = rf"{_HOUR_MINUTE}(?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?(?:Z|[+-]{_HOUR_MINUTE})?"
 DATETIME_FORMATS = {
-    "date": (re.compile(_DATE), "Not a valid date (expected YYYY-MM-DD)."),
-    "time": (
-        re.compile(_TIME),
-        "Not a valid time (expected HH:MM, optionally with Z or +HH:MM).",
-    ),
-    "datetime": (
-        re.compile(f"{_DATE}T{_TIME}"),
-        "Not a valid date-time (expected YYYY-MM-DDTHH:MM).",
-    ),
+    "date": (re.compile(_DATE), message("date")),
+    "time": (re.compile(_TIME), message("time")),
+    "datetime": (re.compile(f"{_DATE}T{_TIME}"), message("datetime")),
 }
 
 
@@ -51,29 +46,29 @@ class NumberField(FormField):
             if value == "":
                 return None
             if not NUMERIC.fullmatch(value):
-                raise ValidationError("Not a valid number.")
+                raise ValidationError(message("not_number"))
             try:
                 value = float(value) if "." in value else int(value)
             except ValueError:
-                raise ValidationError("Not a valid number.") from None
+                raise ValidationError(message("not_number")) from None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError("Not a valid number.")
+            raise ValidationError(message("not_number"))
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValidationError("Not a valid number.")
+            raise ValidationError(message("not_number"))
         return value
 
     def check(self, value: int | float) -> list[str]:
         """Check min/max, decimalDigits and increment."""
         rules, problems = self.rules, []
         if rules.minimum is not None and value < rules.minimum:
-            problems.append(f"Must be at least {rules.minimum}.")
+            problems.append(message("min_value", n=rules.minimum))
         if rules.maximum is not None and value > rules.maximum:
-            problems.append(f"Must be at most {rules.maximum}.")
+            problems.append(message("max_value", n=rules.maximum))
         exact = Decimal(str(value))
         digits = max(0, -int(exact.as_tuple().exponent))
         if rules.decimal_digits is not None and digits > rules.decimal_digits:
             places = rules.decimal_digits
-            problems.append("Must be a whole number." if places == 0 else f"Must have at most {places} decimal places.")
+            problems.append(message("whole_number") if places == 0 else message("decimal_places", n=places))
         if rules.increment is not None:
             problems.extend(_increment_problem(exact, rules.increment))
         return problems
@@ -86,11 +81,11 @@ def _increment_problem(value: Decimal, step: Decimal) -> list[str]:
         try:
             offset = value % step
         except InvalidOperation:
-            return ["Value is out of range."]
+            return [message("out_of_range")]
         if offset == 0:
             return []
         below = value - offset
-        return [f"Must be a multiple of {step}; the nearest valid values are {below} and {below + step}."]
+        return [message("increment", step=step, below=below, above=below + step)]
 
 
 class DateTimeField(FormField):
@@ -124,7 +119,7 @@ class FileField(FormField):
             return value or None
         if isinstance(value, list) and all(isinstance(item, str | dict) for item in value):
             return value
-        raise ValidationError("Not a valid file reference.")
+        raise ValidationError(message("file"))
 
 
 FIELD_CLASSES: dict[str, type[FormField]] = {

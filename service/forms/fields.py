@@ -9,9 +9,10 @@ from typing import Any
 from marshmallow import ValidationError, fields, missing
 
 from .jsregex import js_test
+from .messages import message
 from .rules import FieldRules
 
-REQUIRED = "This field is required."
+REQUIRED = message("required")
 EMAIL = re.compile(
     r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
@@ -73,7 +74,7 @@ class TextField(FormField):
     def convert(self, value: Any) -> Any:
         """Accept strings only."""
         if not isinstance(value, str):
-            raise ValidationError("Not a valid string.")
+            raise ValidationError(message("not_string"))
         return value
 
     def check(self, value: str) -> list[str]:
@@ -81,15 +82,15 @@ class TextField(FormField):
         rules, problems = self.rules, []
         length = len(value.strip())
         if rules.min_length is not None and length < rules.min_length:
-            problems.append(f"Must be at least {rules.min_length} characters.")
+            problems.append(message("min_length", n=rules.min_length))
         if rules.max_length is not None and length > rules.max_length:
-            problems.append(f"Must be at most {rules.max_length} characters.")
+            problems.append(message("max_length", n=rules.max_length))
         if rules.pattern is not None and not js_test(rules.pattern, value):
-            problems.append(f"Must match the pattern {rules.pattern_source}.")
+            problems.append(message("pattern", pattern=rules.pattern_source))
         if rules.validation_type == "email" and not EMAIL.fullmatch(value):
-            problems.append("Not a valid email address.")
+            problems.append(message("email"))
         if rules.validation_type == "phone" and not PHONE.fullmatch(value):
-            problems.append("Not a valid international phone number (e.g. +8613800138000).")
+            problems.append(message("phone"))
         return problems
 
 
@@ -103,7 +104,7 @@ class CheckboxField(FormField):
     def convert(self, value: Any) -> Any:
         """Accept booleans only."""
         if not isinstance(value, bool):
-            raise ValidationError("Not a valid boolean.")
+            raise ValidationError(message("not_boolean"))
         return value
 
 
@@ -115,7 +116,7 @@ class ChoiceField(FormField):
         if isinstance(value, str) and value == "":
             return None
         if self.rules.choices is not None and not isinstance(value, str | int | float | bool):
-            raise ValidationError("Not a valid choice.")
+            raise ValidationError(message("not_choice"))
         return value
 
     def check(self, value: Any) -> list[str]:
@@ -123,7 +124,7 @@ class ChoiceField(FormField):
         choices = self.rules.choices
         if choices is None or any(_same(value, choice) for choice in choices):
             return []
-        return [f"Not a valid choice: {_show(value)}."]
+        return [message("bad_choice", value=_show(value))]
 
 
 class MultiChoiceField(FormField):
@@ -136,9 +137,9 @@ class MultiChoiceField(FormField):
     def convert(self, value: Any) -> Any:
         """Accept a list (of scalars when the options are static)."""
         if not isinstance(value, list):
-            raise ValidationError("Not a valid list.")
+            raise ValidationError(message("not_list"))
         if self.rules.choices is not None and not all(isinstance(v, str | int | float | bool) for v in value):
-            raise ValidationError("Not a valid choice.")
+            raise ValidationError(message("not_choice"))
         return value
 
     def check(self, value: list) -> list[str]:
@@ -147,7 +148,7 @@ class MultiChoiceField(FormField):
         if choices is None:
             return []
         bad = [item for item in value if not any(_same(item, choice) for choice in choices)]
-        return [f"Not a valid choice: {', '.join(_show(item) for item in bad)}."] if bad else []
+        return [message("bad_choice", value=", ".join(_show(item) for item in bad))] if bad else []
 
 
 class ExpressionField(FormField):

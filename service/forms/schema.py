@@ -15,8 +15,9 @@ from .defaults import fill_checkbox_defaults
 from .definition import FieldNode, Node, ObjectNode, build_tree
 from .errors import FormDefinitionError
 from .field_types import FIELD_CLASSES
+from .messages import message
 
-NOT_AN_OBJECT = "Must be an object."
+NOT_AN_OBJECT = message("not_object")
 _CACHE_SIZE = 256
 _cache: OrderedDict[str, Schema] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -32,7 +33,7 @@ class FormSchema(Schema):
         register = False
 
     error_messages: ClassVar[dict[str, str]] = {
-        "unknown": "Unknown field.",
+        "unknown": message("unknown_field"),
         "type": NOT_AN_OBJECT,
     }
     fill_keys: ClassVar[tuple[str, ...]] = ()
@@ -68,7 +69,7 @@ def validate_submission(form: dict, data: Any) -> tuple[dict, dict[str, list[str
     """Validate data: (clean data, {dotted key: [messages]}); ({}, errors) if bad."""
     schema = form_schema(form)
     if not isinstance(data, Mapping):
-        return {}, {"_schema": ["Submitted data must be a JSON object."]}
+        return {}, {"_schema": [message("data_not_object")]}
     try:
         return fill_checkbox_defaults(form, schema.load(data)), {}
     except ValidationError as err:
@@ -95,7 +96,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             for sub_key, sub_messages in flatten_errors(item, prefix).items():
                 flat.setdefault(sub_key, []).extend(sub_messages)
         else:
-            flat.setdefault(prefix or "_schema", []).append(str(item))
+            flat.setdefault(prefix or "_schema", []).append(item if isinstance(item, str) else str(item))
     return flat
 
 
@@ -132,4 +133,5 @@ def _field(node: Node, key: str, name: str) -> fields.Field:
     if isinstance(node, ObjectNode):
         return fields.Nested(_schema_class(node, name), allow_none=True, data_key=key, attribute=key)
     item = fields.Nested(_schema_class(node.item, f"{name}[]"))
-    return fields.List(item, allow_none=True, data_key=key, attribute=key)
+    return fields.List(item, allow_none=True, data_key=key, attribute=key,
+                       error_messages={"invalid": message("not_list")})

@@ -1,7 +1,9 @@
 """The residents' portal: file a complaint or repair request, follow it by ticket number plus phone, rate the visit.
 
 Residents have no account. Cases are started by a system actor ("portal", role staff, member of the default
-compound, random password nobody knows); the desk then registers them as usual.
+compound, random password nobody knows); the desk then registers them as usual. Their photos are files in
+<upload root>/<ticket>/ (checked as images when uploaded); a photo is only ever opened by a name listed from
+that folder, never by a path built from the request.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
+from werkzeug.utils import secure_filename
 
 from ..db import db, unit_of_work
 from ..errors import Conflict, NotFound
@@ -24,6 +28,8 @@ from .tasks import open_tasks_of
 PORTAL_USER = "portal"
 PROCESSES = {"complaint": "complaint", "repair": "repair"}
 RATINGS = ("满意", "基本满意", "不满意")
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+               ".webp": "image/webp"}
 
 
 def portal_actor() -> Actor:
@@ -117,3 +123,47 @@ def rate_visit(ticket: str, phone: str, rating: str, comment: str) -> None:
             raise Conflict("already rated")
         record(session, view.instance.id, PORTAL_USER, "resident_rating", view.visit_task.element_id,
                {"rating": rating, "comment": comment[:500], "task_id": view.visit_task.id})
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+def _photo_folder(root: str, ticket: str) -> Path:
+    return Path(root) / secure_filename(ticket or "")
+
+
+def save_photos(root: str, ticket: str, photos: list[tuple[str, bytes]]) -> None:
+    """Store checked images as <root>/<ticket>/<n>-<name>, numbered in upload order."""
+    if not photos:
+        return
+    folder = _photo_folder(root, ticket)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (name, body) in enumerate(photos, 1):
+        (folder / f"{number}-{secure_filename(name) or 'photo'}").write_bytes(body)
+
+
+def photo_names(root: str, ticket: str | None) -> list[str]:
+    """The stored photos of a case, in upload order (plain image files only)."""
+    if not ticket or not secure_filename(ticket):
+        return []
+    folder = _photo_folder(root, ticket)
+    if not folder.is_dir():
+        return []
+    names = [p.name for p in folder.iterdir()
+             if p.suffix.lower() in PHOTO_TYPES and p.is_file() and not p.is_symlink()]
+    return sorted(names, key=lambda n: (int(n.split("-", 1)[0]) if n.split("-", 1)[0].isdigit() else 0, n))
+
+
+def photo_file(root: str, ticket: str | None, name: str) -> tuple[Path, str]:
+    """Path and Content-Type of one photo of a case; NotFound unless `name` is one of photo_names()."""
+    if name not in photo_names(root, ticket):
+        raise NotFound("no such photo")
+    return _photo_folder(root, ticket) / name, PHOTO_TYPES[Path(name).suffix.lower()]
+
+
+def case_photo_names(actor: Actor, instance_id: int, root: str) -> list[str]:
+    """The photos of a case for staff who may open the case (same rule as the case page)."""
+    return photo_names(root, instances.visible_instance(actor, instance_id).ticket)
+
+
+def case_photo_file(actor: Actor, instance_id: int, root: str, name: str) -> tuple[Path, str]:
+    return photo_file(root, instances.visible_instance(actor, instance_id).ticket, name)

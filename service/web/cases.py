@@ -10,6 +10,7 @@ from ..usecases import instances as instances_uc
 from . import case_summary as cs
 from .auth import login_required, page_actor
 from .pages import bp, iso_local
+from .photos import case_photo_urls
 from .tasks import today_end
 
 OPEN = ("ready", "claimed")
@@ -46,4 +47,5 @@ def instance(instance_id: int):
         deadlines=deadlines, messages=messages, may_act=may_act,
         data_rows=cs.data_rows(instance.data, infos, parts["history"]),
         events=cs.timeline(parts["history"], version, infos), ticket=instance.ticket or instance.data.get("ticket_no"),
-        task_states={t.id: cs.due_state(t.due_at, now, day_end) for t in open_tasks})
+        task_states={t.id: cs.due_state(t.due_at, now, day_end) for t in open_tasks},
+        photos=case_photo_urls(actor, instance.id))

@@ -38,7 +38,7 @@ def iso_local(value: datetime | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    from . import add_nav, cases, tasks  # noqa: F401 - importing them adds their routes to bp
+    from . import add_nav, cases, photos, tasks  # noqa: F401 - importing them adds their routes to bp
 
     app.register_blueprint(bp)
     app.add_template_filter(local_time, "wf_time")

@@ -6,6 +6,9 @@ process counts on its own and counts restart with the process, which is enough f
 set RATELIMIT_STORAGE_URI (e.g. redis://) to share them. Behind a reverse proxy, wrap the app in
 werkzeug's ProxyFix so the client address is the resident's, not the proxy's. Limits are off when TESTING
 unless RATELIMIT_ENABLED is set; the flag is read on every request.
+
+Photos: a resident sees the photos of a case only after proving ticket + phone on /portal/track; the verified
+tickets are remembered in the (signed) session, and /portal/photos/<ticket>/<name> answers 404 for any other.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_limiter import Limiter
@@ -23,6 +26,7 @@ from werkzeug.utils import secure_filename
 
 from ..errors import Conflict, NotFound, ServiceError
 from ..usecases import portal as cases
+from .photos import send_photo, upload_root
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 limiter = Limiter(get_remote_address, storage_uri="memory://", enabled=True)
@@ -33,6 +37,8 @@ MAX_TEXT = 2000
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 HONEYPOT = "website"
+VERIFIED = "portal_tickets"  # session key: tickets this browser proved with the phone number
+MAX_VERIFIED = 5
 KINDS = {"complaint": lazy_gettext("投诉"), "repair": lazy_gettext("报修")}
 CATEGORIES = {
     "complaint": [("repair", lazy_gettext("设施设备/维修")), ("security", lazy_gettext("治安/消防/停车秩序")),
@@ -90,7 +96,7 @@ def new_case(kind: str):
     if errors:
         return _form(kind, values, errors, 422)
     instance = cases.file_case(kind, values, [{"name": name, "size": len(body)} for name, body in photos])
-    _save_photos(instance.ticket, photos)
+    cases.save_photos(upload_root(), instance.ticket, photos)
     return render_template("portal_done.html", kind=kind, ticket=instance.ticket)
 
 
@@ -135,17 +141,6 @@ def _read_photos() -> tuple[list[tuple[str, bytes]], str]:
     return photos, ""
 
 
-def _save_photos(ticket: str, photos: list[tuple[str, bytes]]) -> None:
-    if not photos:
-        return
-    root = current_app.config.get("PORTAL_UPLOAD_DIR") or os.path.join(current_app.instance_path, "uploads")
-    folder = os.path.join(root, secure_filename(ticket))
-    os.makedirs(folder, exist_ok=True)
-    for number, (name, body) in enumerate(photos, 1):
-        with open(os.path.join(folder, f"{number}-{name}"), "wb") as out:
-            out.write(body)
-
-
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit("30/minute", methods=["POST"], exempt_when=_limits_off)
 def track():
@@ -182,8 +177,24 @@ def _tracked(ticket: str, phone: str, notice: str | None = None):
             view = None
     if view is None:
         return render_template("portal_track.html", ticket="", view=None, not_found=True), 404
+    _remember(view.instance.ticket)
+    photos = [url_for("portal.photo", ticket=view.instance.ticket, name=name)
+              for name in cases.photo_names(upload_root(), view.instance.ticket)]
     return render_template("portal_track.html", ticket=ticket, phone=phone, view=view, not_found=False,
-                           status_word=STATUS_WORDS[view.status], ratings=RATING_WORDS, notice=notice)
+                           status_word=STATUS_WORDS[view.status], ratings=RATING_WORDS, notice=notice, photos=photos)
+
+
+def _remember(ticket: str) -> None:
+    """This browser proved ticket + phone: it may open the case's photos (the last few tickets only)."""
+    verified = [t for t in session.get(VERIFIED, []) if t != ticket]
+    session[VERIFIED] = [ticket, *verified][:MAX_VERIFIED]
+
+
+@bp.get("/photos/<ticket>/<name>")
+def photo(ticket: str, name: str):
+    if ticket not in session.get(VERIFIED, []):
+        raise NotFound("no such photo")
+    return send_photo(*cases.photo_file(upload_root(), ticket, name))
 
 
 def init_app(app: Flask) -> None:

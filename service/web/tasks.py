@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import clock
@@ -14,6 +15,7 @@ from ..usecases import tasks as tasks_uc
 from . import case_summary as cs
 from .auth import login_required, page_actor
 from .pages import WORKER_ROLES, bp, iso_local
+from .photos import case_photo_urls
 
 
 def today_end() -> datetime:
@@ -55,11 +57,13 @@ def task(task_id: str):
         "others": [t.element_id for t in parts["tasks"] if t.state in ("ready", "claimed") and t.id != task.id],
         "finished": cs.finished_elements(history),
         "doneUrl": url_for("pages.task_done", task_id=task.id), "timezone": _timezone(),
+        "language": str(get_locale()),  # form-js's own words (required field, 请选择 …) follow the page
     }
     return render_template(
         "task.html", task=task, instance=instance, version=version, config=config, may_work=may_work,
         due=cs.due_state(task.due_at, clock.now(), today_end()), summary=cs.summary_rows(instance.data, infos),
-        events=cs.timeline(history, version, infos), groups=", ".join(g for g in task.groups.split(",") if g))
+        events=cs.timeline(history, version, infos), groups=", ".join(g for g in task.groups.split(",") if g),
+        photos=case_photo_urls(actor, instance.id))
 
 
 @bp.route("/tasks/<task_id>/done")

@@ -38,7 +38,7 @@
     try {
       const detail = await api('GET', `/api/v1/tasks/${task.id}`);
       container.replaceChildren();
-      form = new WuyeFlowForms.Form({ container, properties: { readOnly: !config.mayWork } });
+      form = new WuyeFlowForms.Form({ container, language: config.language, properties: { readOnly: !config.mayWork } });
       await form.importSchema(detail.form, prefill(detail.instance_data, detail.form));
       keyToId = fieldIds(detail.form.components);
       form.on('changed', clearChangedErrors);

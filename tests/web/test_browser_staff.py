@@ -1,12 +1,15 @@
 """In Chromium against a live server: the desk claims, unclaims and registers a complaint through the
-pages, the engineering department handles one, a manager follows the case. Screenshots: test-artifacts/."""
+pages, the engineering department handles one, a manager follows the case, staff and the resident see the
+resident's photos, form-js speaks the page's language. Screenshots: test-artifacts/."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import struct
 import threading
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -63,7 +66,7 @@ class Live:
                 task = next(t for t in tasks.open_tasks_of(case.id) if t.element_id == element)
                 tasks.complete(desk, task.id, body)
             open_tasks = {t.element_id: t.id for t in tasks.open_tasks_of(case.id)}
-            return {"id": case.id, "tasks": open_tasks}
+            return {"id": case.id, "ticket": case.ticket, "tasks": open_tasks}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +75,7 @@ def live(tmp_path_factory):
     path = tmp_path_factory.mktemp("staff")
     reset_caches()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.sqlite'}", "SECRET_KEY": "live",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", "PORTAL_UPLOAD_DIR": str(path / "uploads")})
     with app.app_context():
         from service.usecases import accounts, deploy
 
@@ -153,6 +156,30 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".fjs-dropdownlist-item", has_text=option).first.click()
 
 
+def png(width: int, height: int, tint: int) -> bytes:
+    """A small real PNG (a colour gradient), so a thumbnail has something to show."""
+    rows = b"".join(b"\0" + bytes(v for x in range(width) for v in (x * 255 // width, tint, y * 255 // height))
+                    for y in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def type_date(page, locator, year: int, month: int, day: int) -> None:
+    """Type a date into a native date input with the keyboard, in the order this browser shows its parts."""
+    expected = f"{year:04d}-{month:02d}-{day:02d}"
+    for order in (f"{month:02d}{day:02d}{year:04d}", f"{year:04d}{month:02d}{day:02d}", f"{day:02d}{month:02d}{year:04d}"):
+        locator.focus()
+        page.keyboard.type(order)
+        if locator.input_value() == expected:
+            return
+        locator.evaluate("e => { e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true})); }")
+    raise AssertionError(f"could not type {expected} into {locator}")
+
+
 def set_phone_on_the_wire(route, phone: str) -> None:
     """Change the submitted phone after the page's own checks: what a client without them would send."""
     body = json.loads(route.request.post_data)
@@ -205,13 +232,14 @@ def test_desk_claims_unclaims_and_registers_a_complaint(browser, live):
     page.get_by_role("button", name="提交").click()
     field(page, "联系电话").locator(".fjs-form-field-error").wait_for()  # form-js's own check, nothing sent
     assert "请先修正" in page.locator("#submit-status").inner_text() and completes == []
+    assert field(page, "联系电话").locator(".fjs-form-field-error").inner_text().strip() == "格式不正确。"
 
     page.get_by_label("联系电话").fill("13800138000")
     page.route("**/complete", lambda route: set_phone_on_the_wire(route, "123"))
     page.get_by_role("button", name="提交").click()
     server_error = field(page, "联系电话").locator(".wf-server-error")
-    server_error.wait_for()  # the server's 422, shown at the field it names
-    assert server_error.inner_text().strip() and page.locator("#form-errors").is_visible()
+    server_error.wait_for()  # the server's 422, shown at the field it names, in the page's language
+    assert server_error.inner_text().strip().startswith("格式不正确（应符合") and page.locator("#form-errors").is_visible()
     tab.shot("task-register-errors.png")
     page.unroute("**/complete")
     page.get_by_label("联系电话").fill("13800138001")
@@ -265,19 +293,17 @@ def test_engineering_handles_the_case_and_a_manager_follows_it(browser, live):
     page.get_by_label("调查核实情况").fill("现场核实：外墙裂缝渗水")
     page.get_by_label("处理措施及结果").fill("已修补外墙裂缝")
     page.get_by_label("处理人").fill("王师傅")
+    # the date and time typed with the keyboard, then 提交 at once: the value must be in the form already
+    type_date(page, page.locator('[id$="-Field_handled_at-date"]'), 2026, 11, 28)
+    page.locator('[id$="-Field_handled_at-time"]').focus()
+    page.keyboard.type("1500")
     eng.shot("task-handle.png")
-    # The submit goes through the page's own API helper (session cookie + CSRF header): typing into
-    # form-js's flatpickr date field proved unreliable on a loaded machine, and the form submit path
-    # itself is covered by the desk's registration above.
-    result = page.evaluate(
-        """(id) => WuyeFlow.api('POST', `/api/v1/tasks/${id}/complete`, {data: {
-              investigation: '现场核实：外墙裂缝渗水', handling_result: '已修补外墙裂缝', handler: '王师傅',
-              handled_at: '2026-11-28T15:00:00+08:00', beyond_authority: false}})
-            .then((r) => ({ok: true, next: r.next_tasks.map((t) => t.element_id)}))
-            .catch((e) => ({ok: false, status: e.status, body: e.body}))""",
-        task_id)
-    assert result["ok"], result
-    assert result["next"] == ["feedback"]  # 处理结果反馈 is the desk's
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/complete") else None)
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url(f"{live.base}/tasks*")  # 处理结果反馈 is the desk's: back to the list
+    page.locator(".flash", has_text="已提交「工程部处理」").wait_for()
+    assert sent and sent[0]["data"]["handled_at"] == "2026-11-28T15:00+08:00", sent
 
     page.goto(f"{live.base}/instances/{case['id']}")
     page.wait_for_selector("body[data-diagram-ready=true]")
@@ -307,3 +333,90 @@ def test_task_list_on_a_phone(browser, live):
     phone.shot("tasks-phone-en.png")
     assert phone.unexpected_errors() == [], phone.errors
     phone.close()
+
+
+def test_form_words_follow_the_page_language(browser, live):
+    task_id = live.complaint("register")["tasks"]["register"]
+    tab = Tab(browser, live, "desk")
+    page = tab.page
+    for lang, required, choose_one, submit in (("zh_CN", "此项为必填项。", "请选择", "提交"),
+                                                ("en", "Field is required.", "Select", "Submit")):
+        page.goto(f"{live.base}/tasks/{task_id}?lang={lang}")
+        page.locator(".fjs-form-field-textfield").first.wait_for()
+        assert field(page, "投诉类别").locator(".fjs-select-display").inner_text() == choose_one
+        page.get_by_role("button", name=submit).click()
+        error = field(page, "业户姓名").locator(".fjs-form-field-error")
+        error.wait_for()
+        assert error.inner_text().strip() == required
+        assert field(page, "投诉类别").locator(".fjs-form-field-error").inner_text().strip() == required
+        tab.shot(f"task-required-{lang}.png")
+    assert tab.unexpected_errors() == [], tab.errors
+    tab.close()
+
+
+def test_staff_see_the_residents_photos(browser, live):
+    from service.usecases import portal
+
+    case = live.complaint("register")
+    portal.save_photos(live.app.config["PORTAL_UPLOAD_DIR"], case["ticket"],
+                       [("stairs.png", png(160, 120, 40)), ("wall.png", png(120, 160, 200))])
+    desk = Tab(browser, live, "desk")
+    page = desk.page
+    page.goto(f"{live.base}/tasks/{case['tasks']['register']}")
+    thumbs = page.locator(".summary ~ .photos img")
+    thumbs.first.wait_for()
+    assert thumbs.count() == 2
+    page.wait_for_function("() => [...document.querySelectorAll('.photos img')].every((i) => i.complete && i.naturalWidth > 0)")
+    assert thumbs.first.bounding_box()["width"] <= 100  # a thumbnail, not the picture
+    with page.expect_popup() as opened:
+        thumbs.first.click()
+    full = opened.value
+    full.wait_for_load_state()
+    assert full.url.endswith(f"/instances/{case['id']}/photos/1-stairs.png")
+    assert full.evaluate("() => document.images[0].naturalWidth") == 160  # full size
+    full.close()
+    desk.shot("task-photos.png")
+    page.goto(f"{live.base}/instances/{case['id']}?lang=en")
+    page.locator(".photos img").nth(1).wait_for()
+    assert page.locator(".photos figcaption").inner_text() == "Resident's photos"
+    desk.shot("instance-photos-en.png")
+    page.goto(f"{live.base}/instances/{case['id']}?lang=zh_CN")
+    page.locator(".photos img").nth(1).wait_for()
+    desk.shot("instance-photos.png")
+    assert desk.unexpected_errors() == [], desk.errors
+    desk.close()
+
+
+def test_a_resident_files_with_a_photo_and_sees_it_on_a_phone(browser, live, tmp_path):
+    photo = tmp_path / "楼道.png"
+    photo.write_bytes(png(200, 150, 90))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(live.base) else r.abort())
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{live.base}/portal/new/complaint")
+    page.locator('input[name="resident_name"]').fill("李四")
+    page.locator('input[name="phone"]').fill("13912345678")
+    page.locator('input[name="unit"]').fill("3栋2单元501")
+    page.locator('select[name="category"]').select_option("cleaning")
+    page.locator('textarea[name="content"]').fill("楼道垃圾三天没人清理")
+    page.locator('input[type="file"]').set_input_files(str(photo))
+    page.locator('main form button[type="submit"]').click()
+    ticket = page.locator("#ticket").inner_text()
+    for lang, headline in (("zh_CN", "您上传的照片"), ("en", "Your photos")):
+        page.goto(f"{live.base}/portal/track?ticket={ticket}&lang={lang}")
+        page.locator('input[name="phone"]').fill("13912345678")
+        page.locator('form[action$="/portal/track"] button[type="submit"]').click()
+        page.locator(".photos img").wait_for()
+        assert page.locator(".photos figcaption").inner_text() == headline
+        page.wait_for_function("() => document.querySelector('.photos img').naturalWidth === 200")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+        page.screenshot(path=ARTIFACTS / f"portal-track-photos-{lang}.png", full_page=True)
+    stranger = browser.new_context()
+    response = stranger.new_page().goto(live.base + page.locator(".photos a").first.get_attribute("href"))
+    assert response.status == 404  # the link works only in the browser that proved the phone number
+    stranger.close()
+    assert errors == [], errors
+    context.close()
