@@ -102,7 +102,8 @@ def data_rows(data: dict, infos: dict[str, FieldInfo], history: list = ()) -> li
                 order.setdefault(key, len(order))
     for key in infos:
         order.setdefault(key, len(order))
-    keys = sorted(data, key=lambda k: (order.get(k, len(order)), k))
+    # Residents' photos are shown as thumbnails of their own, not as file metadata.
+    keys = sorted((k for k in data if k != "photos"), key=lambda k: (order.get(k, len(order)), k))
     return [(label_of(k, infos), show_value(data[k], infos.get(k))) for k in keys]
 
 
