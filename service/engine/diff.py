@@ -35,6 +35,12 @@ def decision_refs(xml: bytes) -> set[str]:
             if (ref := camunda_attr(node, "decisionRef"))}
 
 
+def called_elements(xml: bytes) -> set[str]:
+    """The process ids a BPMN file's call activities call."""
+    root = parse_xml(xml)
+    return {ref.strip() for node in root.iter(f"{{{BPMN_NS}}}callActivity") if (ref := node.get("calledElement"))}
+
+
 def decision_ids(xml: bytes) -> set[str]:
     """The decision ids a DMN file defines."""
     root = parse_xml(xml)

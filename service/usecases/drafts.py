@@ -1,8 +1,9 @@
 """Drafts: save a diagram and its forms, validate them as a deployment would, hand them to an admin, deploy.
 
-A draft holds one BPMN file and the forms edited with it. The DMN files its business rule tasks need
-and the forms it does not carry come from earlier deployments, exactly as a deployment of the bare
-.bpmn file would resolve them.
+A draft holds one BPMN file and the forms edited with it. The DMN files its business rule tasks need,
+the processes its call activities call (their live versions, deployed again with it: a call activity
+binds to the callee of its own deployment) and the forms it does not carry come from earlier
+deployments.
 """
 
 from __future__ import annotations
@@ -114,7 +115,11 @@ def files_of(bpmn_xml: str, forms: dict | None) -> dict[str, bytes]:
     files = {f"{process_id}.bpmn": bpmn_xml.encode()}
     for form_id, schema in (forms or {}).items():
         files[f"{form_id}.form"] = json.dumps({**schema, "id": form_id}, ensure_ascii=False).encode()
-    files.update(_decision_files(files[f"{process_id}.bpmn"]))
+    for name, content in _called_files(files[f"{process_id}.bpmn"], {process_id}).items():
+        files.setdefault(name, content)
+    for content in [c for n, c in files.items() if n.lower().endswith(".bpmn")]:
+        for name, dmn in _decision_files(content).items():
+            files.setdefault(name, dmn)
     return files
 
 
@@ -173,6 +178,20 @@ def diff(draft_id: int) -> dict:
 def _latest_version(process_id: str) -> ProcessVersion | None:
     return db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                              .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def _called_files(bpmn: bytes, known: set[str]) -> dict[str, bytes]:
+    """The live BPMN files of the processes this diagram calls, and of those they call in turn."""
+    found, pending = {}, engine_diff.called_elements(bpmn) - known
+    while pending:
+        called = pending.pop()
+        known.add(called)
+        live = _latest_version(called)
+        if live is None:  # never deployed: validation names the missing process
+            continue
+        found.setdefault(live.source_file, live.bpmn_xml)
+        pending |= engine_diff.called_elements(live.bpmn_xml) - known
+    return found
 
 
 def _decision_files(bpmn: bytes) -> dict[str, bytes]:

@@ -10,6 +10,9 @@ from service.usecases.timers import fire_due
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The reusable follow-up visit: a caller (complaint, repair) must be deployed together with it.
+FOLLOWUP_FILES = (ROOT / "bpmn" / "followup_visit.bpmn", ROOT / "bpmn" / "followup_satisfaction.dmn",
+                  ROOT / "forms" / "followup_visit.form")
 
 
 def deploy_files(api, files) -> dict:

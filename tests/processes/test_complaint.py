@@ -10,14 +10,15 @@ import time_machine
 
 from service.usecases.timers import fire_due
 from tests.conftest import ROOT
+from tests.processes.helpers import FOLLOWUP_FILES  # the visit is the shared call activity
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday, far from any holiday
 ACCEPTED = "2026-11-02T10:00+08:00"
 FORM_IDS = ("register", "acknowledge", "dispatch", "handle", "major", "manager_plan", "company_report", "feedback",
-            "visit", "preventive", "archive", "extension", "supervise", "withdraw")
+            "preventive", "archive", "extension", "supervise", "withdraw")
 PROCESS_FILES = [ROOT / "bpmn" / "complaint.bpmn", ROOT / "bpmn" / "complaint_classification.dmn",
-                 *(ROOT / "forms" / f"complaint_{name}.form" for name in FORM_IDS)]
+                 *(ROOT / "forms" / f"complaint_{name}.form" for name in FORM_IDS), *FOLLOWUP_FILES]
 
 REGISTER = {
     "resident_name": "张三", "phone": "13800138000", "unit": "3栋2单元501", "channel": "phone",
@@ -31,7 +32,9 @@ HANDLE = {"investigation": "现场核实属实", "handling_result": "已更换�
           "handled_at": "2026-11-02T15:00+08:00", "beyond_authority": False}
 FEEDBACK = {"feedback_method": "phone", "feedback_content": "已电话告知处理结果",
             "fed_back_at": "2026-11-02T16:00+08:00"}
-VISIT = {"visit_method": "phone", "visitor": "李客服", "satisfaction": "满意", "visit_comments": "谢谢"}
+VISIT = {"visit_method": "phone", "visitor": "李客服", "visited_at": "2026-11-03T09:00+08:00", "satisfaction": "满意",
+         "visit_comments": "谢谢"}
+DESK_VISIT, MANAGER_VISIT = "followup_visit_desk", "followup_visit_manager"  # tasks of the called followup_visit
 PREVENT = {"cause_analysis": "巡检不到位", "preventive_measures": "楼道灯纳入每周巡检"}
 ARCHIVE = {"archive_no": "TS-2026-0001", "archived_at": "2026-11-03T09:00+08:00"}
 SUPERVISE = {"supervision_note": "请工程部今日内处理完毕"}
@@ -95,8 +98,9 @@ def move(clock, api, app, when: datetime) -> int:
 def finish_after_handling(api, iid: int, visit_by: str = "desk", preventive=("preventive_eng", "eng")) -> None:
     do(api, iid, "feedback", FEEDBACK, "desk", "客服部")
     assert api.instance(iid)["timers"] == []  # handling stage over: its deadlines are cancelled
-    visit = "visit_manager" if visit_by == "boss" else "visit_desk"
-    do(api, iid, visit, VISIT, visit_by)
+    visit, group = (MANAGER_VISIT, "物业经理") if visit_by == "boss" else (DESK_VISIT, "客服部")
+    do(api, iid, visit, VISIT, visit_by, group)
+    assert api.instance(iid)["data"]["satisfied"] is True
     do(api, iid, preventive[0], PREVENT, preventive[1])
     do(api, iid, "archive", ARCHIVE, "desk", "客服部")
 
@@ -118,11 +122,21 @@ def test_every_process_file_deploys_together(api):
     assert "complaint" in {p["process_id"] for p in resp.get_json()["processes"]}
 
 
+def test_the_visit_is_the_shared_followup_visit_deployed_with_it(api):
+    resp = api.deploy(*PROCESS_FILES)
+    assert resp.status_code == 201, resp.get_json()
+    assert {p["process_id"] for p in resp.get_json()["processes"]} == {"complaint", "followup_visit"}
+    alone = api.deploy(*[f for f in PROCESS_FILES if f != FOLLOWUP_FILES[0]])
+    assert alone.status_code == 422, alone.get_json()  # the called process must come in the same deployment
+    assert any("followup_visit" in e["message"] for e in alone.get_json()["errors"])
+
+
 def test_lanes_forms_and_the_classification_reach_the_tasks(wf):
     iid = register(wf)
     view = wf.instance(iid)
-    assert {k: view["data"][k] for k in ("path", "department", "major")} == {
-        "path": "service", "department": "工程部", "major": False}
+    assert {k: view["data"][k] for k in ("path", "department", "major", "case_type")} == {
+        "path": "service", "department": "工程部", "major": False, "case_type": "complaint"}
+    assert view["data"]["ticket_no"].startswith("TS-")  # with major and case_type: the visit's inputs
     ack = wf.task(iid, "acknowledge")
     assert (ack["group"], ack["form_id"], ack["name"]) == ("客服部", "complaint_acknowledge", "受理回复")
     assert [(t["element_id"], t["due_at"]) for t in view["timers"]] == [("timer_ack", "2026-11-03T10:00:00+08:00")]
@@ -182,11 +196,13 @@ def test_major_complaint_is_organised_and_visited_by_the_manager(wf, flag):
     do(wf, iid, "dispatch", {"department": "清洁绿化部", "requirements": "按经理措施执行"}, "desk")
     do(wf, iid, "handle_clean", HANDLE, "clean", "清洁绿化部")
     do(wf, iid, "feedback", FEEDBACK, "desk")
-    assert set(open_tasks(wf, iid)) == {"visit_manager"}
-    visit = wf.task(iid, "visit_manager")
-    assert visit["group"] == "物业经理"
+    assert set(open_tasks(wf, iid)) == {MANAGER_VISIT}
+    visit = wf.task(iid, MANAGER_VISIT)
+    assert (visit["group"], visit["form_id"]) == ("物业经理", "followup_visit")
+    assert wf.get("/api/v1/tasks?group=客服部", as_="desk").get_json()["items"] == []  # not the desk's visit
     assert wf.complete(visit["id"], VISIT, as_="desk").status_code == 403  # the manager visits himself
-    do(wf, iid, "visit_manager", VISIT, "boss")
+    do(wf, iid, MANAGER_VISIT, {**VISIT, "visitor": "赵经理", "visit_method": "on_site"}, "boss")
+    assert wf.instance(iid)["data"]["visitor"] == "赵经理"
     do(wf, iid, "preventive_clean", PREVENT, "clean", "清洁绿化部")
     do(wf, iid, "archive", ARCHIVE, "desk")
     assert end_events(wf, iid) == {"end_closed"}
@@ -224,19 +240,40 @@ def test_dissatisfied_resident_sends_the_case_back_until_satisfied(wf):
     do(wf, iid, "acknowledge", ACK, "desk")
     do(wf, iid, "handle_request", HANDLE, "desk")
     do(wf, iid, "feedback", FEEDBACK, "desk")
-    do(wf, iid, "visit_desk", {**VISIT, "satisfaction": "不满意", "rework_reason": "问题仍未解决"}, "desk")
+    visit = wf.task(iid, DESK_VISIT)
+    assert (visit["group"], visit["form_id"]) == ("客服部", "followup_visit")
+    assert visit["due_at"] == "2026-11-03T10:00:00+08:00"  # one working day (decided in followup_visit)
+    do(wf, iid, DESK_VISIT, {**VISIT, "satisfaction": "不满意", "rework_reason": "问题仍未解决"}, "desk")
+    data = wf.instance(iid)["data"]
+    assert (data["satisfaction"], data["satisfied"], data["rework_reason"]) == ("不满意", False, "问题仍未解决")
     assert set(open_tasks(wf, iid)) == {"handle_request"}  # 返单: handled again
     assert {t["element_id"] for t in wf.instance(iid)["timers"]} == {"timer_initial", "timer_resolve"}
     do(wf, iid, "handle_request", {**HANDLE, "handling_result": "第二次处理"}, "desk")
     do(wf, iid, "feedback", FEEDBACK, "desk")
-    do(wf, iid, "visit_desk", {**VISIT, "satisfaction": "基本满意"}, "desk")
+    do(wf, iid, DESK_VISIT, {**VISIT, "satisfaction": "基本满意"}, "desk")
+    assert wf.instance(iid)["data"]["satisfied"] is True  # 基本满意 counts as satisfied
     assert set(open_tasks(wf, iid)) == {"preventive_desk"}
     do(wf, iid, "preventive_desk", PREVENT, "desk")
     do(wf, iid, "archive", ARCHIVE, "desk")
     assert end_events(wf, iid) == {"end_closed"}
     visits = [h["data"]["satisfaction"] for h in wf.instance(iid)["history"]
-              if h["action"] == "task_completed" and h["element_id"] == "visit_desk"]
+              if h["action"] == "task_completed" and h["element_id"] == DESK_VISIT]
     assert visits == ["不满意", "基本满意"]
+
+
+def test_the_resident_portal_sees_the_called_visit_as_the_visit_step(wf, app):
+    from service.usecases import portal
+
+    iid = register(wf, category="other")
+    do(wf, iid, "acknowledge", ACK, "desk")
+    do(wf, iid, "handle_request", HANDLE, "desk")
+    ticket, phone = wf.instance(iid)["data"]["ticket_no"], REGISTER["phone"]
+    with app.app_context():
+        assert portal.case_view(ticket, phone).status == "in_progress"
+    do(wf, iid, "feedback", FEEDBACK, "desk")
+    with app.app_context():  # the task of the called followup_visit is what the resident may rate
+        view = portal.case_view(ticket, phone)
+        assert view.status == "visit" and view.visit_task.element_id == DESK_VISIT
 
 
 # --- beyond the department's authority ------------------------------------------------------------------
@@ -288,7 +325,7 @@ def test_rework_after_the_deadline_is_escalated_again_at_once(wf, app, clock):
     do(wf, iid, "handle_request", HANDLE, "desk")
     do(wf, iid, "feedback", FEEDBACK, "desk")
     move(clock, wf, app, datetime(2026, 11, 6, 10, 0, tzinfo=SHANGHAI))  # 4 working days later
-    do(wf, iid, "visit_desk", {**VISIT, "satisfaction": "不满意", "rework_reason": "仍有异味"}, "desk")
+    do(wf, iid, DESK_VISIT, {**VISIT, "satisfaction": "不满意", "rework_reason": "仍有异味"}, "desk")
     assert set(open_tasks(wf, iid)) == {"handle_request", "supervise_overdue"}
     assert [t["element_id"] for t in wf.instance(iid)["timers"]] == ["timer_resolve"]
 
@@ -382,7 +419,7 @@ def test_invalid_satisfaction_is_refused(wf):
     do(wf, iid, "acknowledge", ACK, "desk")
     do(wf, iid, "handle_request", HANDLE, "desk")
     do(wf, iid, "feedback", FEEDBACK, "desk")
-    resp = wf.complete(wf.task(iid, "visit_desk")["id"], {**VISIT, "satisfaction": "一般"}, as_="desk")
+    resp = wf.complete(wf.task(iid, DESK_VISIT)["id"], {**VISIT, "satisfaction": "一般"}, as_="desk")
     assert resp.status_code == 422 and set(resp.get_json()["errors"]) == {"satisfaction"}
 
 

@@ -17,6 +17,10 @@ from tests.processes.test_complaint import PROCESS_FILES
 
 BPMN = ROOT / "bpmn" / "complaint.bpmn"
 DMN = ROOT / "bpmn" / "complaint_classification.dmn"
+FOLLOWUP = ROOT / "bpmn" / "followup_visit.bpmn"
+FOLLOWUP_DMN = ROOT / "bpmn" / "followup_satisfaction.dmn"
+VISIT_INPUTS = {"major", "case_type", "ticket_no"}  # what followup_visit reads (its documented contract)
+VISIT_OUTPUTS = {"satisfaction", "satisfied", "visit_comments"}
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -32,6 +36,7 @@ FLOW_NODES = ("startEvent", "endEvent", "boundaryEvent", "userTask", "businessRu
 DEPARTMENTS = {"客服部", "工程部", "保安部", "清洁绿化部", "物业经理"}
 FUNCTIONS = {"now", "add_workdays", "add_work_hours"}
 START_DATA = {"channel"}
+SERVICE_DATA = {"ticket_no"}  # every case gets its ticket number from the service at start
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -65,8 +70,13 @@ def forms() -> dict[str, dict]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in PROCESS_FILES if p.suffix == ".form"}
 
 
-def dmn_outputs() -> set[str]:
-    return {o.get("name") for o in etree.parse(str(DMN)).getroot().iterfind(".//dmn:output", NS)}
+def dmn_outputs(path=DMN) -> set[str]:
+    return {o.get("name") for o in etree.parse(str(path)).getroot().iterfind(".//dmn:output", NS)}
+
+
+def call_activity_outputs() -> set[str]:
+    """What the called followup_visit hands back: its form's keys and its satisfaction table's outputs."""
+    return set(form_keys(forms()["followup_visit"])) | dmn_outputs(FOLLOWUP_DMN)
 
 
 def test_process_header_and_ids(root, process):
@@ -142,7 +152,7 @@ def test_exclusive_gateways_have_a_default_when_they_split(process):
 
 
 def test_every_name_an_expression_reads_is_set_by_a_form_or_the_decision(process):
-    declared = set(START_DATA) | dmn_outputs()
+    declared = set(START_DATA) | SERVICE_DATA | dmn_outputs() | call_activity_outputs()
     for form in forms().values():
         declared |= set(form_keys(form))
     expressions = [e.text for e in process.iterfind(".//bpmn:conditionExpression", NS)]
@@ -172,3 +182,58 @@ def test_classification_table_covers_every_category_once():
     assert sorted(rows) == sorted(itertools.product(categories, (True, False)))  # complete and unique
     assert paths == {"service", "developer", "external", "other"}
     assert departments <= DEPARTMENTS - {"物业经理"}
+
+
+def test_every_flow_node_in_a_lane_is_drawn_inside_that_lane(root, process):
+    for lane in process.iterfind(".//bpmn:lane", NS):
+        lx, ly, lw, lh = bounds(root, lane.get("id"))
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            x, y, w, h = bounds(root, ref.text)
+            assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, (lane.get("name"), ref.text)
+
+
+def test_every_edge_starts_at_its_source_and_ends_at_its_target(root, process):
+    def touches(point, box):
+        x, y, w, h = box
+        return x - 1 <= point[0] <= x + w + 1 and y - 1 <= point[1] <= y + h + 1
+
+    for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
+        edge = root.find(f".//bpmndi:BPMNEdge[@bpmnElement='{flow.get('id')}']", NS)
+        points = [(float(p.get("x")), float(p.get("y"))) for p in edge.iterfind("di:waypoint", NS)]
+        assert touches(points[0], bounds(root, flow.get("sourceRef"))), flow.get("id")
+        assert touches(points[-1], bounds(root, flow.get("targetRef"))), flow.get("id")
+        for (ax, ay), (bx, by) in itertools.pairwise(points):
+            assert ax == bx or ay == by, flow.get("id")  # orthogonal segments, as bpmn-js draws them
+
+
+def test_the_visit_is_the_shared_followup_visit_call_activity(root, process):
+    """processes.md §1.8/§3: one reusable visit for complaints and repairs, 不满意 → 返单 on its output."""
+    assert not process.findall(".//bpmn:userTask[@camunda:formRef='complaint_visit']", NS)
+    assert not (ROOT / "forms" / "complaint_visit.form").exists()
+    calls = process.findall(".//bpmn:callActivity", NS)
+    assert [(c.get("id"), c.get("calledElement"), c.get(f"{CAMUNDA}calledElementBinding")) for c in calls] == [
+        ("followup", "followup_visit", "deployment")]
+    call = calls[0]
+    assert HAN.search(call.get("name")) and call.find("bpmn:documentation", NS) is not None
+    mappings = {(local(m), m.get("variables")) for m in call.find("bpmn:extensionElements", NS)}
+    assert mappings == {("in", "all"), ("out", "all")}  # the pattern of repair.bpmn
+    lane = next(lane for lane in process.iterfind(".//bpmn:lane", NS)
+                if "followup" in {r.text for r in lane.iterfind("bpmn:flowNodeRef", NS)})
+    assert lane.get("name") == "客服部"
+    # the inputs exist before the call: the classification gives major and case_type, the service the ticket
+    assert VISIT_INPUTS <= dmn_outputs() | SERVICE_DATA
+    assert VISIT_OUTPUTS <= call_activity_outputs()
+    callee = etree.parse(str(FOLLOWUP)).getroot()
+    manager_flow = callee.find(".//bpmn:sequenceFlow[@id='followup_flow_manager']", NS)
+    assert manager_flow.findtext("bpmn:conditionExpression", namespaces=NS).strip() == "major"
+    manager_lane = callee.find(".//bpmn:lane[@name='物业经理']", NS)
+    assert {r.text for r in manager_lane.iterfind("bpmn:flowNodeRef", NS)} == {manager_flow.get("targetRef")}
+    # after the call: satisfied → preventive measures; not satisfied → back into handling
+    out = process.findall(".//bpmn:sequenceFlow[@sourceRef='followup']", NS)
+    assert [f.get("targetRef") for f in out] == ["gw_satisfied"]
+    gateway = process.find(".//bpmn:exclusiveGateway[@id='gw_satisfied']", NS)
+    flows = {f.get("id"): f for f in process.iterfind(".//bpmn:sequenceFlow[@sourceRef='gw_satisfied']", NS)}
+    assert flows[gateway.get("default")].get("targetRef") == "gw_prevent_dept"
+    rework = next(f for f in flows.values() if f.get("id") != gateway.get("default"))
+    assert rework.get("targetRef") == "gw_to_handling"
+    assert rework.findtext("bpmn:conditionExpression", namespaces=NS).strip() == "not satisfied"

@@ -53,7 +53,7 @@ def start(api, **changes) -> dict:
 def test_desk_visit_records_satisfaction_for_the_caller(visit_api, satisfaction, satisfied, end_event):
     case = start(visit_api)
     [task] = case["tasks"]
-    assert (task["element_id"], task["group"], task["form_id"]) == ("followup_by_desk", "客服部", "followup_visit")
+    assert (task["element_id"], task["group"], task["form_id"]) == ("followup_visit_desk", "客服部", "followup_visit")
     assert task["due_at"] == "2026-11-30T10:00:00+08:00"  # one working day: Friday → Monday
     listed = visit_api.get("/api/v1/tasks?group=客服部", as_="desk2").get_json()["items"]
     assert [t["id"] for t in listed] == [task["id"]]
@@ -74,7 +74,7 @@ def test_desk_visit_records_satisfaction_for_the_caller(visit_api, satisfaction,
 def test_major_case_is_visited_by_the_project_manager(visit_api):
     case = start(visit_api, major=True)
     [task] = case["tasks"]
-    assert (task["element_id"], task["group"]) == ("followup_by_manager", "物业经理")
+    assert (task["element_id"], task["group"]) == ("followup_visit_manager", "物业经理")
     assert visit_api.get("/api/v1/tasks?group=客服部", as_="desk").get_json()["items"] == []
     assert visit_api.complete(task["id"], VISIT, as_="desk").status_code == 403
     resp = visit_api.complete(task["id"], {**VISIT, "visitor": "赵经理", "visit_method": "on_site"}, as_="boss")

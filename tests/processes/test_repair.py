@@ -242,7 +242,7 @@ def test_failed_acceptance_goes_back_to_rework_with_a_new_deadline(repair_api, c
     assert timers(repair_api, iid) == {"timer_fix": iso(later + timedelta(hours=24))}
     complete(repair_api, iid, "repair_work", WORK, as_="eng")
     complete(repair_api, iid, "acceptance", ACCEPT, as_="eng")
-    assert open_tasks(repair_api, iid) == [("followup_by_desk", "客服部")]
+    assert open_tasks(repair_api, iid) == [("followup_visit_desk", "客服部")]
 
 
 def test_paid_service_is_charged_by_finance(repair_api):
@@ -256,14 +256,14 @@ def test_paid_service_is_charged_by_finance(repair_api):
     resp = repair_api.complete(charge["id"], {**CHARGE, "charge_amount": 0}, as_="fin")
     assert resp.status_code == 422 and "charge_amount" in resp.get_json()["errors"]
     complete(repair_api, iid, "charge", CHARGE, as_="fin")
-    assert open_tasks(repair_api, iid) == [("followup_by_desk", "客服部")]
+    assert open_tasks(repair_api, iid) == [("followup_visit_desk", "客服部")]
     assert repair_api.instance(iid)["data"]["receipt_no"] == "SJ-0001"
 
 
 def test_free_service_skips_finance(repair_api):
     iid = register(repair_api, urgency="其他")
     to_visit(repair_api, iid, paid=False)
-    assert open_tasks(repair_api, iid) == [("followup_by_desk", "客服部")]
+    assert open_tasks(repair_api, iid) == [("followup_visit_desk", "客服部")]
     history = repair_api.instance(iid)["history"]
     assert not any(h["element_id"] == "charge" for h in history)
 
@@ -273,12 +273,12 @@ def test_follow_up_visit_round_trip_closes_the_repair(repair_api):
     to_visit(repair_api, iid, paid=True)
     listed = repair_api.get("/api/v1/tasks?group=客服部", as_="desk2").get_json()["items"]
     assert [(t["instance_id"], t["process_id"], t["element_id"], t["form_id"]) for t in listed] == [
-        (iid, "repair", "followup_by_desk", "followup_visit")]
+        (iid, "repair", "followup_visit_desk", "followup_visit")]
     assert listed[0]["due_at"] == "2026-11-30T10:00:00+08:00"  # one working day after Friday 10:00
     detail = repair_api.get(f"/api/v1/tasks/{listed[0]['id']}", as_="desk2").get_json()
     assert detail["form"]["id"] == "followup_visit"
     assert detail["instance_data"]["phone"] == "13800138000"  # the visitor sees whom to call
-    complete(repair_api, iid, "followup_by_desk", {**VISIT, "satisfaction": "基本满意",
+    complete(repair_api, iid, "followup_visit_desk", {**VISIT, "satisfaction": "基本满意",
                                                    "visit_comments": "师傅来得快，地面没清理干净"}, as_="desk2")
     data = repair_api.instance(iid)["data"]
     assert (data["satisfaction"], data["satisfied"], data["visit_comments"]) == (
@@ -293,7 +293,7 @@ def test_follow_up_visit_round_trip_closes_the_repair(repair_api):
 def test_unsatisfied_visit_reopens_the_repair(repair_api):
     iid = register(repair_api, urgency="一般急修")
     to_visit(repair_api, iid)
-    complete(repair_api, iid, "followup_by_desk", {**VISIT, "satisfaction": "不满意", "visit_comments": "还在漏",
+    complete(repair_api, iid, "followup_visit_desk", {**VISIT, "satisfaction": "不满意", "visit_comments": "还在漏",
                                                    "rework_reason": "维修后第二天仍漏水"}, as_="desk")
     data = repair_api.instance(iid)["data"]
     assert (data["satisfaction"], data["satisfied"], data["rework_reason"]) == ("不满意", False, "维修后第二天仍漏水")
@@ -301,22 +301,22 @@ def test_unsatisfied_visit_reopens_the_repair(repair_api):
     assert "timer_fix" in timers(repair_api, iid)
     complete(repair_api, iid, "repair_work", WORK, as_="eng")
     complete(repair_api, iid, "acceptance", ACCEPT, as_="eng")
-    complete(repair_api, iid, "followup_by_desk", VISIT, as_="desk")
+    complete(repair_api, iid, "followup_visit_desk", VISIT, as_="desk")
     assert repair_api.instance(iid)["data"]["satisfied"] is True
     complete(repair_api, iid, "archive", ARCHIVE, as_="desk")
     view = repair_api.instance(iid)
     assert view["status"] == "completed"
-    visits = [h for h in view["history"] if h["action"] == "task_completed" and h["element_id"] == "followup_by_desk"]
+    visits = [h for h in view["history"] if h["action"] == "task_completed" and h["element_id"] == "followup_visit_desk"]
     assert [v["data"]["satisfaction"] for v in visits] == ["不满意", "满意"]  # both visits count in the statistics
 
 
 def test_major_repair_is_visited_by_the_project_manager(repair_api):
     iid = register(repair_api, urgency="其他", major=True)
     to_visit(repair_api, iid)
-    task = repair_api.task(iid, "followup_by_manager")
+    task = repair_api.task(iid, "followup_visit_manager")
     assert task["group"] == "物业经理"
     assert repair_api.get("/api/v1/tasks?group=客服部", as_="desk").get_json()["items"] == []
     assert repair_api.complete(task["id"], VISIT, as_="desk").status_code == 403
     manager_visit = {**VISIT, "visitor": "赵经理", "visit_method": "on_site"}
-    complete(repair_api, iid, "followup_by_manager", manager_visit, as_="boss")
+    complete(repair_api, iid, "followup_visit_manager", manager_visit, as_="boss")
     assert open_tasks(repair_api, iid) == [("archive", "客服部")]

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from service import create_app
 from service.db import db, unit_of_work
 from tests.frontend.conftest import ARTIFACTS
+from tests.processes.helpers import FOLLOWUP_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-123456"
@@ -30,7 +31,7 @@ def live_app(tmp_path):
         for name, role, groups in (("admin", "admin", []), ("analyst", "analyst", []), ("desk", "staff", ["客服部"])):
             accounts.create_user(name, PASSWORD, role, groups)
         files = [ROOT / "bpmn" / "complaint.bpmn", ROOT / "bpmn" / "complaint_classification.dmn",
-                 *sorted((ROOT / "forms").glob("complaint_*.form"))]
+                 *sorted((ROOT / "forms").glob("complaint_*.form")), *FOLLOWUP_FILES]
         deploy.deploy({p.name: p.read_bytes() for p in files}, "v1", "admin")
         running = _start_complaint(app, instances)
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import DATA, ROOT
+from tests.processes.helpers import FOLLOWUP_FILES
 
 BPMN = DATA / "core_flow.bpmn"
 FORM = DATA / "register_form.form"
@@ -172,15 +173,24 @@ def test_deployments_diff_takes_the_multipart_body_of_validate(api):
     assert fresh["live_version"] is None and "register" in _by_id(fresh["added"]) and fresh["removed"] == []
 
 
-def test_a_complaint_draft_finds_the_dmn_deployed_with_the_process(api):
+def test_a_complaint_draft_finds_the_dmn_and_the_called_visit_deployed_with_the_process(api):
     files = [ROOT / "bpmn" / "complaint.bpmn", ROOT / "bpmn" / "complaint_classification.dmn",
-             *sorted((ROOT / "forms").glob("complaint_*.form"))]
+             *sorted((ROOT / "forms").glob("complaint_*.form")), *FOLLOWUP_FILES]
     assert api.deploy(*files).status_code == 201
     draft = api.post("/api/v1/drafts", as_="analyst", json={"process_id": "complaint", "based_on_version": 1})
     draft_id = draft.get_json()["id"]
     assert api.post(f"/api/v1/drafts/{draft_id}/validate", as_="analyst").get_json()["errors"] == []
     diff = api.get(f"/api/v1/drafts/{draft_id}/diff", as_="analyst").get_json()
     assert diff["errors"] == [] and diff["processes"][0]["changed"] == []
+    # the call activity's callee (followup_visit, with its own DMN) comes live from the earlier deployment
+    assert [(p["process_id"], p["changed"], p["added"]) for p in diff["processes"]] == [
+        ("complaint", [], []), ("followup_visit", [], [])]
+    assert api.post(f"/api/v1/drafts/{draft_id}/submit", as_="analyst", json={}).status_code == 200
+    deployed = api.post(f"/api/v1/drafts/{draft_id}/deploy", as_="admin", json={"note": "草稿"})
+    assert deployed.status_code == 201, deployed.get_json()
+    assert (deployed.get_json()["process_id"], deployed.get_json()["version"]) == ("complaint", 2)
+    case = api.start("complaint", {"channel": "phone"}).get_json()
+    assert case["version"] == 2 and api.instance(case["id"])["status"] == "running"
     form = api.get("/api/v1/forms/complaint_register", as_="analyst")
     assert form.status_code == 200 and form.get_json()["id"] == "complaint_register"
     assert api.get("/api/v1/forms/nope", as_="analyst").status_code == 404

@@ -6,9 +6,10 @@ import re
 import pytest
 
 from tests.conftest import ROOT
+from tests.processes.helpers import FOLLOWUP_FILES
 
 COMPLAINT_FILES = [ROOT / "bpmn" / "complaint.bpmn", ROOT / "bpmn" / "complaint_classification.dmn",
-                   *sorted((ROOT / "forms").glob("complaint_*.form"))]
+                   *sorted((ROOT / "forms").glob("complaint_*.form")), *FOLLOWUP_FILES]
 REPAIR_FILES = [ROOT / "bpmn/repair.bpmn", ROOT / "bpmn/repair_urgency.dmn", ROOT / "bpmn/followup_visit.bpmn",
                 ROOT / "bpmn/followup_satisfaction.dmn", *sorted((ROOT / "forms").glob("repair_*.form")),
                 ROOT / "forms/followup_visit.form"]
@@ -151,3 +152,78 @@ def test_english_switch(client):
     assert 'lang="en"' in page and "Complaint" in page and "Repair" in page
     form = client.get("/portal/new/repair").get_data(as_text=True)
     assert "Phone" in form and "Submit" in form and "Water and drainage" in form and "联系电话" not in form
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+def login(client, username: str) -> None:
+    resp = client.post("/login", data={"username": username, "password": "pw-123456",
+                                       "csrf_token": token(client, "/login")})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+
+
+def photo_links(page: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+/photos/[^"]+)"[^>]*>\s*<img src="\1"', page)
+
+
+@pytest.fixture
+def with_photos(deployed, app, client):
+    """A complaint filed with two photos; (ticket, instance id, task id)."""
+    ticket = ticket_of(file_case(client, photos=[(io.BytesIO(PNG), "楼道.png"), (io.BytesIO(JPEG), "wall.jpg")]))
+    register = next(t for t in deployed.get("/api/v1/tasks", as_="desk").get_json()["items"]
+                    if t["element_id"] == "register")
+    return ticket, register["instance_id"], register["id"]
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
+
+
+def test_staff_see_the_photos_on_the_task_and_the_case_page(with_photos, api, app):
+    ticket, instance_id, task_id = with_photos
+    staff = app.test_client()
+    login(staff, "desk")
+    for page in (staff.get(f"/tasks/{task_id}"), staff.get(f"/instances/{instance_id}")):
+        assert page.status_code == 200
+        links = photo_links(page.get_data(as_text=True))
+        assert links == [f"/instances/{instance_id}/photos/1-photo.png", f"/instances/{instance_id}/photos/2-wall.jpg"]
+    png, jpeg = staff.get(links[0]), staff.get(links[1])
+    assert png.status_code == 200 and png.data == PNG and png.mimetype == "image/png"
+    assert jpeg.status_code == 200 and jpeg.data == JPEG and jpeg.mimetype == "image/jpeg"
+    assert png.headers["X-Content-Type-Options"] == "nosniff" and "private" in png.headers["Cache-Control"]
+    assert "attachment" not in png.headers.get("Content-Disposition", "")
+
+
+def test_photos_refuse_strangers_other_compounds_and_paths(with_photos, api, app):
+    ticket, instance_id, _task_id = with_photos
+    url = f"/instances/{instance_id}/photos/1-photo.png"
+    assert app.test_client().get(url).status_code == 403  # signed out
+    api.user("elsewhere", "manager", groups=["客服部"], compounds=["OTHER"])
+    outsider = app.test_client()
+    login(outsider, "elsewhere")
+    assert outsider.get(url).status_code == 403
+    assert outsider.get(f"/instances/{instance_id}").status_code == 403  # the same rule as the case page
+    staff = app.test_client()
+    login(staff, "desk")
+    for bad in ("../1-photo.png", "..%2F1-photo.png", "..", "%2e%2e", "..%2f..%2fwuyeflow.sqlite", "3-none.png",
+                "1-photo.png%00.txt", "", "?"):
+        assert staff.get(f"/instances/{instance_id}/photos/{bad}").status_code == 404, bad
+    assert staff.get(f"/instances/{instance_id}/photos/").status_code == 404  # no listing
+    assert staff.get(f"/instances/{instance_id + 1000}/photos/1-photo.png").status_code == 404
+
+
+def test_a_resident_sees_the_photos_only_after_ticket_and_phone(with_photos, app):
+    ticket, _instance_id, _task_id = with_photos
+    url = f"/portal/photos/{ticket}/1-photo.png"
+    resident = app.test_client()
+    assert resident.get(url).status_code == 404  # not verified in this browser
+    assert track(resident, ticket, "13000000000").status_code == 404
+    assert resident.get(url).status_code == 404  # a wrong phone proves nothing
+    page = track(resident, ticket, RESIDENT["phone"]).get_data(as_text=True)
+    assert photo_links(page) == [url, f"/portal/photos/{ticket}/2-wall.jpg"] and "您上传的照片" in page
+    resp = resident.get(url)
+    assert resp.status_code == 200 and resp.data == PNG and resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resident.get(f"/portal/photos/{ticket}/..%2F..%2Fwuyeflow.sqlite").status_code == 404
+    assert resident.get(f"/portal/photos/{ticket}/").status_code == 404
+    other = ticket_of(file_case(resident, photos=[(io.BytesIO(PNG), "x.png")]))
+    assert resident.get(f"/portal/photos/{other}/1-photo.png").status_code == 404  # filed, but not verified
+    assert app.test_client().get(url).status_code == 404
