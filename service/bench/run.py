@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from .levels import measure
+from .levels import loop_growth, measure
 from .load import CaseRunner, Client, constant_rate, login, percentile, saturate
 from .procs import Service, peak_rss_mb
 from .seed import Seeder
@@ -53,10 +53,14 @@ def run_bench(quick: bool, database: str, json_path: str | None, echo=print) -> 
     l0, l1 = measure("L0", plan.level_instances), measure("L1", plan.level_instances)
     result.update(l0_instances_per_s=round(l0.per_cpu_second, 1), l1_instances_per_s=round(l1.per_cpu_second, 1),
                   steps_per_case=l0.steps_per_instance)
+    echo("state growth: a complaint sent back (返单) ten times …")
+    result.update({f"loop_{k}": v for k, v in loop_growth(10).items() if k != "loops"})
     with tempfile.TemporaryDirectory(prefix="wuyeflow-bench-") as tmp:
         workdir = Path(tmp)
         url = _database_url(database, workdir)
         seeder = Seeder(url, workdir, TIMER_BPMN)
+        if database == "postgresql":
+            _one_worker(plan, result, seeder, url, workdir, echo)
         service = Service(url, workdir, workers=2)
         service.start()
         try:
@@ -67,6 +71,9 @@ def run_bench(quick: bool, database: str, json_path: str | None, echo=print) -> 
             result["rss_mb_scheduler"] = round(peak_rss_mb(service.procs["scheduler"].pid), 1)
         finally:
             service.stop()
+    if result.get("service_instances_per_s_1_worker"):
+        result["scaling_1_to_2_workers"] = round(
+            result["service_instances_per_s"] / result["service_instances_per_s_1_worker"], 2)
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return result
@@ -79,6 +86,23 @@ def _database_url(database: str, workdir: Path) -> str:
     if not url or not url.startswith("postgres"):
         raise RuntimeError("--database postgresql needs WUYEFLOW_BENCH_DATABASE_URL=postgresql://… (it is emptied)")
     return url
+
+
+def _one_worker(plan: Plan, result: dict, seeder: Seeder, url: str, workdir: Path, echo) -> None:
+    """Saturation with one gunicorn worker, for the 1 → 2 worker scaling figure (PostgreSQL)."""
+    service = Service(url, workdir, workers=1)
+    service.start()
+    try:
+        runner = CaseRunner(Client(service.port, login(service.port, "bench", seeder.password)), seeder.forms,
+                            seeder.elements)
+        echo(f"S: one worker, saturating for {plan.saturation_s:.0f} s …")
+        started = time.perf_counter()
+        done = saturate(runner, threads=8, seconds=plan.saturation_s)
+        if runner.errors:
+            raise RuntimeError(f"load errors: {runner.errors[:3]}")
+        result["service_instances_per_s_1_worker"] = round(done / (time.perf_counter() - started), 1)
+    finally:
+        service.stop()
 
 
 def _service_levels(plan: Plan, result: dict, seeder: Seeder, service: Service, l1_per_cpu: float, echo) -> None:
