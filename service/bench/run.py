@@ -40,21 +40,22 @@ class Plan:
     timer_window_s: float
     tasklist_sizes: tuple[int, ...]
     tasklist_requests: int
+    loops: int = 10
 
 
 QUICK = Plan(100, 8, 10, 1000, 15, (10_000,), 100)
 FULL = Plan(1000, 30, 60, 10_000, 60, (10_000, 100_000), 300)
 
 
-def run_bench(quick: bool, database: str, json_path: str | None, echo=print) -> dict:
-    plan = QUICK if quick else FULL
+def run_bench(quick: bool, database: str, json_path: str | None, echo=print, plan: Plan | None = None) -> dict:
+    plan = plan or (QUICK if quick else FULL)
     result: dict = {"cores": os.cpu_count(), "database": database, "quick": quick}
     echo("L0/L1: engine alone, then with state dump/load per step …")
     l0, l1 = measure("L0", plan.level_instances), measure("L1", plan.level_instances)
     result.update(l0_instances_per_s=round(l0.per_cpu_second, 1), l1_instances_per_s=round(l1.per_cpu_second, 1),
                   steps_per_case=l0.steps_per_instance)
     echo("state growth: a complaint sent back (返单) ten times …")
-    result.update({f"loop_{k}": v for k, v in loop_growth(10).items() if k != "loops"})
+    result.update({f"loop_{k}": v for k, v in loop_growth(plan.loops).items() if k != "loops"})
     with tempfile.TemporaryDirectory(prefix="wuyeflow-bench-") as tmp:
         workdir = Path(tmp)
         url = _database_url(database, workdir)
