@@ -14,12 +14,13 @@ from .types import (
     Snapshot,
     WaitingEvent,
 )
+from .xmlread import decision_outputs
 
 __all__ = [
     "CompileResult", "CompiledProcess", "DeployProblem", "ElementInfo", "Engine", "Incident", "LiveInstance",
     "LoadedSpec",
     "NotWaiting", "PendingTimer", "ReadyTask", "Snapshot", "TaskNotReady", "WaitingEvent", "compile_files",
-    "load_spec",
+    "decision_outputs", "load_spec",
 ]
 
 from .recompute import TimerNotMovable, move_timers, recompute_timers  # noqa: E402 - deadlines (calendar issue)

@@ -40,6 +40,11 @@ class ElementInfo:
     # camunda:property excluded_users: an expression naming users who may not work this task
     # (separation of duties, e.g. the people an appeal concerns)
     excluded_users: str | None = None
+    # --- where the element is drawn: the executable process it belongs to (a called process's elements
+    # are indexed with its caller's), the process a call activity calls, the decision a rule task evaluates
+    process_id: str | None = None
+    called_element: str | None = None
+    decision_ref: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +62,9 @@ class ElementInfo:
             "timer_kind": self.timer_kind,
             "timer_expression": self.timer_expression,
             "excluded_users": self.excluded_users,
+            "process_id": self.process_id,
+            "called_element": self.called_element,
+            "decision_ref": self.decision_ref,
         }
 
     @classmethod

@@ -104,6 +104,7 @@ def _documentation(node: etree._Element) -> str | None:
 def element_infos(process: etree._Element) -> dict[str, ElementInfo]:
     """Everything the service indexes per flow node of one process (nested subprocesses included)."""
     lanes = _lanes(process)
+    process_id = process.get("id")
     infos: dict[str, ElementInfo] = {}
     parents_lane: dict[str, str] = {}
     for node in process.iter():
@@ -131,9 +132,28 @@ def element_infos(process: etree._Element) -> dict[str, ElementInfo]:
             assignee=(camunda_attr(node, "assignee") or "").strip() or None,
             due_date=(camunda_attr(node, "dueDate") or "").strip() or None,
             documentation=_documentation(node),
+            process_id=process_id,
+            **_references(node, kind),
             **_deadline_fields(node),
         )
     return infos
+
+
+def _references(node: etree._Element, kind: str) -> dict:
+    """The process a call activity calls and the DMN decision a business rule task evaluates."""
+    called = node.get("calledElement") if kind == "callActivity" else None
+    decision = camunda_attr(node, "decisionRef") if kind == "businessRuleTask" else None
+    return {"called_element": (called or "").strip() or None, "decision_ref": (decision or "").strip() or None}
+
+
+def decision_outputs(xml: bytes) -> dict[str, dict[str, str]]:
+    """The output columns of each decision table of a DMN file: decision id → {output name: label}."""
+    found: dict[str, dict[str, str]] = {}
+    for decision in parse_xml(xml).iter("{*}decision"):
+        outputs = {(node.get("name") or "").strip(): (node.get("label") or "").strip()
+                   for node in decision.iter("{*}output")}
+        found[decision.get("id") or ""] = {name: label for name, label in outputs.items() if name and label}
+    return found
 
 
 # --- deadlines: SLA declarations and timer expressions (see service/usecases/sla.py) ---------------

@@ -28,6 +28,9 @@ from .tasks import open_tasks_of
 PORTAL_USER = "portal"
 PROCESSES = {"complaint": "complaint", "repair": "repair"}
 RATINGS = ("满意", "基本满意", "不满意")
+# The shared follow-up visit form (bpmn/followup_visit.bpmn, called by complaints and repairs): a task that
+# shows it is the visit the resident may rate.
+VISIT_FORM = "followup_visit"
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
                ".webp": "image/webp"}
 
@@ -86,7 +89,7 @@ def case_view(ticket: str, phone: str) -> CaseView:
     deadlines = [(t.name, t.due_at) for t in open_tasks if t.due_at]
     deadlines += [(t.name, t.due_at) for t in timers]
     deadlines.sort(key=lambda item: item[1])
-    visit = next((t for t in open_tasks if "visit" in t.element_id), None)
+    visit = next((t for t in open_tasks if _is_visit(t)), None)
     rated = None
     if visit is not None:
         rated = next((h.data for h in history if h.action == "resident_rating"
@@ -104,11 +107,15 @@ def _status(instance: Instance, open_tasks: list[Task], done: list[Task], histor
         return "withdrawn" if withdrawn else "closed"
     if withdrawn or any("withdraw" in t.element_id for t in open_tasks):
         return "withdrawn"
-    if any("visit" in t.element_id for t in open_tasks):
+    if any(_is_visit(t) for t in open_tasks):
         return "visit"
     if not done:
         return "accepted"
     return "in_progress"
+
+
+def _is_visit(task: Task) -> bool:
+    return task.form_id == VISIT_FORM
 
 
 def rate_visit(ticket: str, phone: str, rating: str, comment: str) -> None:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from ..engine_host import elements_of
+from ..usecases.deploy import decision_labels
 from .pages import local_time
 
 # Keys shown at the top of a task page, in this order, when the case has them.
@@ -38,11 +39,16 @@ class Event:
 
 def _default_labels() -> dict[str, str]:
     return {"ticket_no": _("编号"), "resident_name": _("业户"), "phone": _("联系电话"), "unit": _("房号"),
-            "category": _("类别"), "content": _("内容"), "comment": _("办理意见")}
+            "category": _("类别"), "content": _("内容"), "comment": _("办理意见"), "source": _("来源")}
+
+
+def _default_options() -> dict[str, dict[str, str]]:
+    return {"source": {"portal": _("业户网上提交")}}
 
 
 def field_infos(version) -> dict[str, FieldInfo]:
-    """Label and option labels of every form field of a process version, by key."""
+    """Label and option labels of every case data key a process version names, by key: its form fields first,
+    then the output columns of its DMN decisions (a boolean output reads 是/否 like any boolean)."""
     infos: dict[str, FieldInfo] = {}
     for text in json.loads(version.forms or "{}").values():
         try:
@@ -50,6 +56,10 @@ def field_infos(version) -> dict[str, FieldInfo]:
         except ValueError:
             continue
         _walk(form.get("components", []), infos)
+    for key, label in decision_labels(version).items():
+        infos.setdefault(key, FieldInfo(label))
+    for key, options in _default_options().items():
+        infos.setdefault(key, FieldInfo(_default_labels()[key], options))
     return infos
 
 
@@ -124,11 +134,13 @@ def _verbs() -> dict[str, str]:
         "deadline_extended": pgettext("timeline", "延长期限"),
         "deadline_recomputed": pgettext("timeline", "重新计算期限"),
         "deadline_recompute_failed": pgettext("timeline", "期限重算失败"),
+        "resident_rating": pgettext("timeline", "评价"),  # the resident rates the visit on the portal
     }
 
 
 def _actor_name(actor: str) -> str:
-    return {"engine": _("系统"), "scheduler": _("系统计时器")}.get(actor, actor)
+    # "portal" starts the cases residents file online and records their ratings
+    return {"engine": _("系统"), "scheduler": _("系统计时器"), "portal": _("业户")}.get(actor, actor)
 
 
 def timeline(history: list, version, infos: dict[str, FieldInfo]) -> list[Event]:
@@ -159,9 +171,34 @@ def timeline(history: list, version, infos: dict[str, FieldInfo]) -> list[Event]
             subject = "、".join(name_of(e) for e in data.get("end_events", [])) or subject
         elif entry.action == "incident":
             details = [(_("原因"), str(data.get("message", "")))]
+        elif entry.action == "resident_rating":
+            details = [(label, str(data[key])) for key, label in (("rating", _("满意度")), ("comment", _("意见")))
+                       if data.get(key)]
         events.append(Event(entry.at, _actor_name(entry.actor), verbs.get(entry.action, entry.action), subject,
                             entry.action, details))
     return events
+
+
+def on_diagram(element_ids: list[str], version) -> list[str]:
+    """The elements of the version's own diagram that stand for these: an element of a called process is shown
+    by the call activity calling that process (through every level of calls), in order and without repeats."""
+    elements = elements_of(version)
+    callers: dict[str, list[str]] = {}
+    for info in elements.values():
+        if info.called_element:
+            callers.setdefault(info.called_element, []).append(info.element_id)
+    shown: list[str] = []
+    for element_id in element_ids:
+        shown += [i for i in _shown_by(element_id, elements, callers, version.process_id, ()) if i not in shown]
+    return shown
+
+
+def _shown_by(element_id: str, elements: dict, callers: dict[str, list[str]], top: str, seen: tuple) -> list[str]:
+    info = elements.get(element_id)
+    owner = info.process_id if info else None  # None: a version deployed before elements knew their process
+    if owner is None or owner == top or owner in seen or owner not in callers:
+        return [element_id]
+    return [shown for caller in callers[owner] for shown in _shown_by(caller, elements, callers, top, (*seen, owner))]
 
 
 def finished_elements(history: list) -> list[str]:

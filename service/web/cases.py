@@ -37,9 +37,10 @@ def instance(instance_id: int):
     config = {
         "instanceId": instance.id, "timezone": current_app.config["TIMEZONE"], "now": iso_local(now),
         "bpmnUrl": f"/api/v1/processes/{version.process_id}/versions/{version.version}/bpmn",
-        "current": [t.element_id for t in open_tasks],
-        "overdue": [t.element_id for t in open_tasks if t.due_at and t.due_at < now],
-        "finished": cs.finished_elements(parts["history"]),
+        # Elements of a called process are marked as the call activity that calls it (the caller's diagram).
+        "current": cs.on_diagram([t.element_id for t in open_tasks], version),
+        "overdue": cs.on_diagram([t.element_id for t in open_tasks if t.due_at and t.due_at < now], version),
+        "finished": cs.on_diagram(cs.finished_elements(parts["history"]), version),
         "timers": [{"element_id": t.element_id, "due": iso_local(t.due_at)} for t in parts["timers"]],
     }
     return render_template(

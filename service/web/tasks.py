@@ -53,9 +53,11 @@ def task(task_id: str):
                  "element_id": task.element_id, "instance_id": task.instance_id, "form_id": task.form_id},
         "username": actor.username, "mayWork": may_work,
         "bpmnUrl": f"/api/v1/processes/{version.process_id}/versions/{version.version}/bpmn",
-        "current": [task.element_id] if task.state in ("ready", "claimed") else [],
-        "others": [t.element_id for t in parts["tasks"] if t.state in ("ready", "claimed") and t.id != task.id],
-        "finished": cs.finished_elements(history),
+        # An element of a called process is marked as the call activity that calls it (the caller's diagram).
+        "current": cs.on_diagram([task.element_id], version) if task.state in ("ready", "claimed") else [],
+        "others": cs.on_diagram([t.element_id for t in parts["tasks"] if t.state in ("ready", "claimed")
+                                 and t.id != task.id], version),
+        "finished": cs.on_diagram(cs.finished_elements(history), version),
         "doneUrl": url_for("pages.task_done", task_id=task.id), "timezone": _timezone(),
         "language": str(get_locale()),  # form-js's own words (required field, 请选择 …) follow the page
     }

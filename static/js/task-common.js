@@ -72,8 +72,8 @@
     const flowsOf = (list) => (list || []).filter(isFlow);
     // The history records people's tasks, fired timers and end events; gateways, start events and
     // rule tasks in between are passed when they lie downstream of a passed element and upstream of
-    // a reached one.
-    const recorded = (el) => el.type === 'bpmn:UserTask' || el.type === 'bpmn:BoundaryEvent';
+    // a reached one. A current step (a call activity whose called process is running) is not passed through.
+    const recorded = (el) => el.type === 'bpmn:UserTask' || el.type === 'bpmn:BoundaryEvent' || current.has(el.id);
     const reached = (id) => passed.has(id) || current.has(id);
     function spread(starts, step) {
       const seen = new Set();
@@ -93,8 +93,10 @@
     const upstream = spread(all.filter((el) => reached(el.id)), (el) => flowsOf(el.incoming).map((f) => f.source));
     for (const id of downstream) if (upstream.has(id)) passed.add(id);
     const flows = registry.filter((el) => isFlow(el) && passed.has(el.source.id) && reached(el.target.id));
-    // An expanded sub-process would be filled green as a whole: its path inside says enough.
-    const shown = [...passed].filter((id) => registry.get(id)?.type !== 'bpmn:SubProcess' || registry.get(id).collapsed);
+    // An expanded sub-process would be filled green as a whole: its path inside says enough. A current step
+    // passed before (a 返单 loop, or a call activity between passed elements) is shown as current.
+    const shown = [...passed].filter((id) => !current.has(id)
+      && (registry.get(id)?.type !== 'bpmn:SubProcess' || registry.get(id).collapsed));
     WuyeFlowViewer.mark(viewer, [...shown, ...flows.map((f) => f.id)], 'wf-finished');
     WuyeFlowViewer.mark(viewer, [...current], 'wf-current');
     WuyeFlowViewer.mark(viewer, marks.overdue || [], 'wf-overdue');

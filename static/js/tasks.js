@@ -50,20 +50,27 @@
     return match ? match[1] : '+08:00';
   }
 
+  // Each query is numbered; an answer to any but the latest is dropped. Queries overlap (a tab clicked while
+  // the first one runs) and answer in any order: drawn as they came, the last to answer would win, and an
+  // answer older than a claim would show 认领 again on the claimed row.
+  let latestQuery = 0;
+
   async function load(pageIndex = 0) {
+    const number = ++latestQuery;
     say(t('loading'));
     rowsBody.setAttribute('aria-busy', 'true');
     try {
       const page = await api('GET', query(state.starts[pageIndex]));
+      if (number !== latestQuery) return;
       state.starts = state.starts.slice(0, pageIndex + 1);
       state.next = page.next_cursor;
       state.page = pageIndex;
       render(page.items);
       say(t('shown', { n: page.items.length }));
     } catch (error) {
-      say(t('loadFailed', { message: errorText(error) }), true);
+      if (number === latestQuery) say(t('loadFailed', { message: errorText(error) }), true);
     } finally {
-      rowsBody.removeAttribute('aria-busy');
+      if (number === latestQuery) rowsBody.removeAttribute('aria-busy');
     }
   }
 

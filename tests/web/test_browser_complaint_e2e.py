@@ -123,8 +123,8 @@ def shot(tab, step: int, name: str) -> None:
 def open_from_list(tab: Tab, live: Live, ticket: str, task_name: str, claim: bool = False) -> None:
     """Find the case's task on /tasks (部门待办) by ticket and name, optionally claim it, and open it."""
     page = tab.page
-    # The hash opens 部门待办 with the page's one first query. Clicking the tab while that query is still
-    # out would start a second one, and whichever answers last is drawn (it could undo a claim on screen).
+    # The hash opens 部门待办 with the page's one first query (the list draws only its newest query's answer,
+    # tests/web/test_browser_task_views.py; one query is simply quicker).
     if page.goto(f"{live.base}/tasks#groups") is None:  # only the hash changed: load the list afresh
         page.reload()
     page.locator("#tab-groups[aria-selected=true]").wait_for()

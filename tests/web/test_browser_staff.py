@@ -10,6 +10,8 @@ import re
 import struct
 import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -71,8 +73,13 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The real app on a free loopback port (SQLite file) with every bundled process deployed."""
-    path = tmp_path_factory.mktemp("staff")
+    with serve(tmp_path_factory.mktemp("staff")) as server:
+        yield server
+
+
+@contextmanager
+def serve(path: Path) -> Iterator[Live]:
+    """The real app on a free loopback port (SQLite file in `path`) with every bundled process deployed."""
     reset_caches()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.sqlite'}", "SECRET_KEY": "live",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", "PORTAL_UPLOAD_DIR": str(path / "uploads")})

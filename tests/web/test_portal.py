@@ -130,9 +130,9 @@ def test_rating_the_visit_is_recorded_for_the_desk(deployed, app, client):
     from service.usecases import portal
 
     ticket = ticket_of(file_case(client))
-    with app.app_context():  # pretend the case reached the visit: rename the open task's element
+    with app.app_context():  # pretend the case reached the visit: the open task takes the shared visit form
         task = db.session.query(Task).filter_by(state="ready").one()
-        task.element_id, task.name = "visit_desk", "客服前台回访"
+        task.element_id, task.name, task.form_id = "call_back", "客服前台回访", "followup_visit"
         db.session.commit()
     page = track(client, ticket, RESIDENT["phone"]).get_data(as_text=True)
     assert "待回访" in page and "客服前台回访" in page and "基本满意" in page
@@ -145,6 +145,22 @@ def test_rating_the_visit_is_recorded_for_the_desk(deployed, app, client):
         from service.models import HistoryEntry
         entry = db.session.query(HistoryEntry).filter_by(action="resident_rating").one()
         assert entry.data["rating"] == "满意" and entry.actor == portal.PORTAL_USER
+
+
+def test_the_visit_step_is_known_by_its_form_not_by_its_element_id(deployed, app, client):
+    from service.db import db
+    from service.models import Task
+
+    ticket = ticket_of(file_case(client))
+    with app.app_context():  # an element id that says "visit", on a task without the shared visit form
+        task = db.session.query(Task).filter_by(state="ready").one()
+        task.element_id, task.name, task.form_id = "site_visit", "上门查看", "renovation_inspection"
+        db.session.commit()
+    page = track(client, ticket, RESIDENT["phone"]).get_data(as_text=True)
+    assert "待回访" not in page and "上门查看" in page and "提交评价" not in page
+    resp = client.post("/portal/track/rate", data={"ticket": ticket, "phone": RESIDENT["phone"], "rating": "满意",
+                                                   "comment": "", "csrf_token": token(client, "/portal/track")})
+    assert "感谢您的评价" not in resp.get_data(as_text=True)
 
 
 def test_english_switch(client):

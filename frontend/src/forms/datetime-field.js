@@ -8,6 +8,11 @@
 // the value to the form at once, and the inputs are the browser's: typed with the keyboard, read by
 // screen readers, with the platform's own calendar and clock (a wheel on phones).
 //
+// Labels: form-js's datetime shows only its parts' labels (dateLabel 日期, timeLabel 时间), so a form with two
+// date-time fields showed two unnamed 日期/时间 pairs. The field's own `label` (受理时间) is shown above its
+// inputs and names the group; each input is named by both ("受理时间 日期"), unless its part label already
+// begins with the field's ("到场时间（日期）"), which then names it alone.
+//
 // `timeInterval` is not applied: a native time input given a 15-minute step drops a typed 15:07 as invalid
 // (empty value), where form-js rounded it down; the time typed is the time kept.
 //
@@ -82,7 +87,7 @@ export function valueOf(subtype, parts, format) {
 
 export function NativeDatetime(props) {
   const { disabled, errors = [], domId, onBlur, onFocus, field, onChange, readonly, value } = props;
-  const { description, dateLabel, timeLabel, validate = {}, subtype, disallowPassedDates } = field;
+  const { description, label, dateLabel, timeLabel, validate = {}, subtype, disallowPassedDates } = field;
   const format = field.timeSerializingFormat;
   const required = Boolean(validate.required);
   const withDate = subtype === 'date' || subtype === 'datetime';
@@ -125,21 +130,29 @@ export function NativeDatetime(props) {
   const describedBy = [ description ? `${domId}-description` : null, errorId ].filter(Boolean).join(' ') || undefined;
   const today = localDay(new Date());
 
-  const input = (kind, ref, extra) => h('input', {
+  const fieldLabelId = label ? `${domId}-label` : undefined;
+  const namedBy = (kind, partLabel) => {
+    const repeats = Boolean(label && partLabel && String(partLabel).startsWith(String(label)));
+    return [ repeats ? null : fieldLabelId, partLabel ? `${domId}-${kind}-label` : null ].filter(Boolean).join(' ') || undefined;
+  };
+  const input = (kind, partLabel, ref, extra) => h('input', {
     ref, type: kind, id: `${domId}-${kind}`, class: 'fjs-input', value: parts[kind],
     disabled, readOnly: readonly, required, autoComplete: 'off',
     onInput: commit, onChange: commit, onBlur: leave, onFocus: enter,
+    'aria-labelledby': namedBy(kind, partLabel),
     'aria-describedby': describedBy, 'aria-invalid': allErrors.length ? 'true' : undefined, ...extra
   });
-  const section = (kind, label, ref, extra) => h('div', { class: 'fjs-datetime-subsection' },
-    h(Label, { htmlFor: `${domId}-${kind}`, label, collapseOnEmpty: kind === 'date' ? !timeLabel : !dateLabel, required }),
-    h('div', { class: 'fjs-input-group' }, input(kind, ref, extra)));
+  const section = (kind, partLabel, ref, extra) => h('div', { class: 'fjs-datetime-subsection' },
+    h(Label, { id: `${domId}-${kind}-label`, htmlFor: `${domId}-${kind}`, label: partLabel,
+      collapseOnEmpty: kind === 'date' ? !timeLabel : !dateLabel, required: required && !label }),
+    h('div', { class: 'fjs-input-group' }, input(kind, partLabel, ref, extra)));
 
   const classes = [ 'fjs-form-field', 'fjs-form-field-datetime', 'wf-native-datetime' ];
   if (allErrors.length) classes.push('fjs-has-errors');
   if (disabled) classes.push('fjs-disabled');
   if (readonly) classes.push('fjs-readonly');
-  return h('div', { class: classes.join(' ') },
+  return h('div', { class: classes.join(' '), role: label ? 'group' : undefined, 'aria-labelledby': fieldLabelId },
+    label && h(Label, { id: fieldLabelId, label, required }),
     h('div', { class: 'fjs-vertical-group', ref: group },
       withDate && section('date', dateLabel, dateInput, { min: disallowPassedDates ? today : '1900-01-01', max: '9999-12-31' }),
       withDate && withTime && h('div', { class: 'fjs-datetime-separator' }),
