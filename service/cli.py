@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -113,12 +114,25 @@ def demo_users_command() -> None:
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Fire what is due now and exit")
 @click.option("--poll", default=0.2, show_default=True, help="Longest sleep between checks, seconds")
+@click.option("--processes", default=1, show_default=True,
+              help="Scheduler processes on this host (PostgreSQL only: they claim disjoint timers)")
 @with_appcontext
-def scheduler_command(once: bool, poll: float) -> None:
+def scheduler_command(once: bool, poll: float, processes: int) -> None:
     """Fire due timers until stopped."""
+    from .db import is_postgresql
     from .scheduler import run
 
-    fired = run(once=once, poll=poll)
+    if processes > 1 and (once or not is_postgresql()):
+        raise click.UsageError("--processes > 1 needs PostgreSQL (SQLite has one writer) and no --once")
+    helpers = [subprocess.Popen([sys.executable, "-m", "service.cli", "scheduler", "--poll", str(poll)])  # noqa: S603
+               for _ in range(processes - 1)]
+    try:
+        fired = run(once=once, poll=poll)
+    finally:
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(timeout=30)
     if once:
         click.echo(f"fired timers of {fired} instance(s)")
 

@@ -59,6 +59,7 @@ class Service:
     database_url: str
     workdir: Path
     workers: int = 2
+    schedulers: int = 1
     port: int = field(default_factory=free_port)
     procs: dict = field(default_factory=dict)
 
@@ -76,8 +77,8 @@ class Service:
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
              "--log-level", "warning", "service.wsgi:app"], env=self.env(), stdout=log, stderr=log)
         self.procs["scheduler"] = subprocess.Popen(  # noqa: S603 - fixed argument list
-            [sys.executable, "-m", "service.cli", "scheduler", "--poll", "0.1"], env=self.env(), stdout=log,
-            stderr=log)
+            [sys.executable, "-m", "service.cli", "scheduler", "--poll", "0.1", "--processes", str(self.schedulers)],
+            env=self.env(), stdout=log, stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -91,8 +92,11 @@ class Service:
     def worker_pids(self) -> list[int]:
         return children(self.procs["web"].pid)
 
+    def scheduler_pids(self) -> list[int]:
+        return [self.procs["scheduler"].pid, *children(self.procs["scheduler"].pid)]
+
     def server_cpu(self) -> float:
-        pids = [self.procs["web"].pid, self.procs["scheduler"].pid, *self.worker_pids()]
+        pids = [self.procs["web"].pid, *self.scheduler_pids(), *self.worker_pids()]
         return sum(cpu_seconds(pid) for pid in pids)
 
     def stop(self) -> None:

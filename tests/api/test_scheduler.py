@@ -110,3 +110,32 @@ def test_timer_start_event_starts_one_instance_per_round_and_skips_missed_rounds
     assert [t["element_id"] for t in mine] == ["inspect", "inspect"]
     assert api.complete(mine[0]["id"], as_="desk_b").status_code == 200
     assert api.instance(mine[0]["instance_id"], as_="desk_b")["status"] == "completed"
+
+
+def test_several_scheduler_processes_fire_each_timer_once_on_postgresql(app, api):
+    """`scheduler --processes 2`: the scale-out path on PostgreSQL; SQLite (one writer) refuses it."""
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "FLASK_APP": "service:create_app"}
+    command = [sys.executable, "-m", "service.cli", "scheduler", "--poll", "0.1", "--processes", "2"]
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0 and "needs PostgreSQL" in done.stderr
+        return
+    xml = (DATA / "core_flow.bpmn").read_text().replace(">PT24H<", ">PT1S<")
+    api.deploy(("core_flow.bpmn", xml.encode()), DATA / "register_form.form")
+    cases = [api.start("core_flow").get_json() for _ in range(12)]
+    for case in cases:
+        api.complete(case["tasks"][0]["id"], GOOD, as_="desk")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if all([t["element_id"] for t in api.instance(c["id"])["tasks"]] == ["escalate"] for c in cases):
+                break
+            time.sleep(0.2)
+        for case in cases:
+            instance = api.instance(case["id"])
+            assert [t["element_id"] for t in instance["tasks"]] == ["escalate"]
+            assert sum(1 for h in instance["history"] if h["action"] == "timer_fired") == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
