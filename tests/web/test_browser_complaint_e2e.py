@@ -12,10 +12,8 @@ before it submits again. No sleeps, no API calls.
 
 from __future__ import annotations
 
-import logging
 import re
 import struct
-import threading
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,14 +21,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from werkzeug.serving import make_server
 
-from service import create_app
 from service.cli import DEMO_USERS
-from service.db import db, unit_of_work
-from service.engine_host import reset_caches
 from tests.frontend.conftest import ARTIFACTS
-from tests.web.test_browser_staff import PASSWORD, Tab, choose, field
+from tests.web.live import loopback, seeded_app
+from tests.web.test_browser_staff import Tab, choose, field
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,36 +51,10 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The real app on a free loopback port (SQLite file), every bundled process deployed, the demo users."""
     path = tmp_path_factory.mktemp("e2e")
-    reset_caches()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.sqlite'}", "SECRET_KEY": "live",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", "PORTAL_UPLOAD_DIR": str(path / "uploads"),
-                      "RATELIMIT_ENABLED": False})
-    with app.app_context():
-        from service.usecases import accounts, deploy
-
-        db.create_all()
-        with unit_of_work():
-            accounts.ensure_compound()
-        for name, role, groups in DEMO_USERS:
-            accounts.create_user(name, PASSWORD, role, list(groups))
-        files = [*sorted((ROOT / "bpmn").glob("*.bpmn")), *sorted((ROOT / "bpmn").glob("*.dmn")),
-                 *sorted((ROOT / "forms").glob("*.form"))]
-        deploy.deploy({p.name: p.read_bytes() for p in files}, "live", "admin")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-e2e", daemon=True)
-    thread.start()
-    try:
-        yield Live(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        reset_caches()
+    app = seeded_app(path, DEMO_USERS, PORTAL_UPLOAD_DIR=str(path / "uploads"), RATELIMIT_ENABLED=False)
+    with loopback(app, "live-e2e") as base:
+        yield Live(base, app)
 
 
 class Resident:

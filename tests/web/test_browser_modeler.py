@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from service import create_app
 from service.db import db, unit_of_work
 from tests.frontend.conftest import ARTIFACTS
 from tests.processes.helpers import FOLLOWUP_FILES
+from tests.web.live import loopback
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-123456"
@@ -34,17 +33,8 @@ def live_app(tmp_path):
                  *sorted((ROOT / "forms").glob("complaint_*.form")), *FOLLOWUP_FILES]
         deploy.deploy({p.name: p.read_bytes() for p in files}, "v1", "admin")
         running = _start_complaint(app, instances)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, running
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with loopback(app, "live-app") as base:
+        yield base, app, running
 
 
 def _start_complaint(app, instances) -> int:

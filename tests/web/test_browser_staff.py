@@ -5,10 +5,8 @@ resident's photos, form-js speaks the page's language. Screenshots: test-artifac
 from __future__ import annotations
 
 import json
-import logging
 import re
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,15 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from werkzeug.serving import make_server
 
-from service import clock, create_app
-from service.db import db, unit_of_work
-from service.engine_host import reset_caches
+from service import clock
+from service.db import db
 from tests.frontend.conftest import ARTIFACTS
+from tests.web.live import PASSWORD, loopback, seeded_app
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "pw-123456"
 pytestmark = pytest.mark.browser
 USERS = (("desk", "staff", ["客服部"]), ("desk2", "staff", ["客服部"]), ("eng", "staff", ["工程部"]),
          ("boss", "manager", ["物业经理"]))
@@ -80,34 +76,9 @@ def live(tmp_path_factory):
 @contextmanager
 def serve(path: Path) -> Iterator[Live]:
     """The real app on a free loopback port (SQLite file in `path`) with every bundled process deployed."""
-    reset_caches()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'live.sqlite'}", "SECRET_KEY": "live",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", "PORTAL_UPLOAD_DIR": str(path / "uploads")})
-    with app.app_context():
-        from service.usecases import accounts, deploy
-
-        db.create_all()
-        with unit_of_work():
-            accounts.ensure_compound()
-        for name, role, groups in USERS:
-            accounts.create_user(name, PASSWORD, role, groups)
-        files = [*sorted((ROOT / "bpmn").glob("*.bpmn")), *sorted((ROOT / "bpmn").glob("*.dmn")),
-                 *sorted((ROOT / "forms").glob("*.form"))]
-        deploy.deploy({p.name: p.read_bytes() for p in files}, "live", "admin")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-staff", daemon=True)
-    thread.start()
-    try:
-        yield Live(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        reset_caches()
-
+    app = seeded_app(path, USERS, PORTAL_UPLOAD_DIR=str(path / "uploads"))
+    with loopback(app, "live-staff") as base:
+        yield Live(base, app)
 
 
 class Tab:
