@@ -46,9 +46,7 @@ def form_of(version, form_id: str) -> dict | None:
 
     Callers must not modify the returned dict: it is shared by every request of this process.
     """
-    forms = _FORMS.get(version.id)
-    if forms is None:
-        forms = _FORMS[version.id] = json.loads(version.forms or "{}")
+    forms = _form_entries(version)
     entry = forms.get(form_id)
     if isinstance(entry, str):
         from .forms import load_form
@@ -57,9 +55,32 @@ def form_of(version, form_id: str) -> dict | None:
     return entry
 
 
+def forms_of(version) -> dict[str, dict]:
+    """Every form of a version, parsed, by form id (shared like form_of)."""
+    return {form_id: form_of(version, form_id) for form_id in list(_form_entries(version))}
+
+
+def _form_entries(version) -> dict[str, str | dict]:
+    forms = _FORMS.get(version.id)
+    if forms is None:
+        forms = _FORMS[version.id] = json.loads(version.forms or "{}")
+    return forms
+
+
+def remember(kind: str, version, compute):
+    """Anything derived from an immutable version (e.g. its DMN output labels), computed once per process."""
+    key = (kind, version.id)
+    if key not in _DERIVED:
+        if len(_DERIVED) > 2048:
+            _DERIVED.clear()
+        _DERIVED[key] = compute()
+    return _DERIVED[key]
+
+
 _SPECS: dict[int, engine_api.LoadedSpec] = {}
 _ELEMENTS: dict[int, dict[str, engine_api.ElementInfo]] = {}
 _FORMS: dict[int, dict[str, str | dict]] = {}
+_DERIVED: dict[tuple[str, int], object] = {}
 
 
 def reset_caches() -> None:
@@ -67,4 +88,5 @@ def reset_caches() -> None:
     _SPECS.clear()
     _ELEMENTS.clear()
     _FORMS.clear()
+    _DERIVED.clear()
     _engine.cache_clear()

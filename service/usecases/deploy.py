@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .. import clock, forms
 from ..db import db, unit_of_work
 from ..engine import api as engine_api
-from ..engine_host import elements_of
+from ..engine_host import elements_of, remember
 from ..errors import Invalid
 from ..models import Deployment, DeploymentFile, FormVersion, ProcessVersion
 from . import start_timers, tickets
@@ -163,31 +163,24 @@ def _add_version(session, process, deployment, files, resolved, checksum) -> Dep
     return DeployedProcess(process.process_id, number, process.name, True)
 
 
-# Output column labels of the decisions a version evaluates, by (deployment checksum, process id): the same
-# checksum means the same files, so the key stays true when a test recreates the database.
-_DECISION_LABELS: dict[tuple[str, str], dict[str, str]] = {}
-
-
 def decision_labels(version: ProcessVersion) -> dict[str, str]:
     """{output name: column label} of the DMN decisions the version's rule tasks (called processes included)
     evaluate, read from the DMN files deployed with it: the words for case data no form field names."""
-    key = (version.checksum, version.process_id)
-    cached = _DECISION_LABELS.get(key)
-    if cached is None:
-        elements = elements_of(version).values()
-        wanted = {e.decision_ref for e in elements if e.decision_ref}
-        every = not any(e.process_id for e in elements)  # deployed before elements named their decisions
-        rows = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == version.deployment_id)
-                                  .order_by(DeploymentFile.name))
-        cached = {}
-        for row in rows:
-            if not row.name.lower().endswith((".dmn", ".xml")):
-                continue
-            for decision, outputs in engine_api.decision_outputs(row.content).items():
-                if every or decision in wanted:
-                    for name, label in outputs.items():
-                        cached.setdefault(name, label)
-        if len(_DECISION_LABELS) > 512:
-            _DECISION_LABELS.clear()
-        _DECISION_LABELS[key] = cached
-    return cached
+    return remember("decision_labels", version, lambda: _decision_labels(version))
+
+
+def _decision_labels(version: ProcessVersion) -> dict[str, str]:
+    elements = elements_of(version).values()
+    wanted = {e.decision_ref for e in elements if e.decision_ref}
+    every = not any(e.process_id for e in elements)  # deployed before elements named their decisions
+    rows = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == version.deployment_id)
+                              .order_by(DeploymentFile.name))
+    labels: dict[str, str] = {}
+    for row in rows:
+        if not row.name.lower().endswith((".dmn", ".xml")):
+            continue
+        for decision, outputs in engine_api.decision_outputs(row.content).items():
+            if every or decision in wanted:
+                for name, label in outputs.items():
+                    labels.setdefault(name, label)
+    return labels

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +9,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
-from ..engine_host import elements_of
+from ..engine_host import elements_of, forms_of
 from ..usecases.deploy import decision_labels
 from .pages import local_time
 
@@ -50,11 +49,7 @@ def field_infos(version) -> dict[str, FieldInfo]:
     """Label and option labels of every case data key a process version names, by key: its form fields first,
     then the output columns of its DMN decisions (a boolean output reads 是/否 like any boolean)."""
     infos: dict[str, FieldInfo] = {}
-    for text in json.loads(version.forms or "{}").values():
-        try:
-            form = json.loads(text) if isinstance(text, str) else text
-        except ValueError:
-            continue
+    for form in forms_of(version).values():
         _walk(form.get("components", []), infos)
     for key, label in decision_labels(version).items():
         infos.setdefault(key, FieldInfo(label))
