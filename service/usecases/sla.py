@@ -28,7 +28,7 @@ from __future__ import annotations
 import ast
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from .. import clock
 from ..calendar import WorkCalendar
@@ -44,14 +44,9 @@ ALL = "all"
 def track(session, instance: Instance, version: ProcessVersion, snap: engine_api.Snapshot) -> None:
     """Bring timer flags and SLA records in line after a snapshot was applied (called by sync)."""
     elements = elements_of(version)
-    new_timers = [o for o in session.new if isinstance(o, Timer) and o.instance_id == instance.id]
-    has_sla = any(e.sla or e.sla_pause for e in elements.values())
-    if not new_timers and not has_sla:
+    if not any(e.sla or e.sla_pause for e in elements.values()):
         return
     calendar = work_calendar()
-    _mark_new_timers(new_timers, elements, calendar)
-    if not has_sla:
-        return
     now = clock.now()
     records = {r.task_id: r for r in session.scalars(select(SlaRecord).where(
         SlaRecord.instance_id == instance.id, SlaRecord.completed_at.is_(None)))}
@@ -96,13 +91,11 @@ def working_seconds(calendar: WorkCalendar, start: datetime, end: datetime,
     return max(int(total.total_seconds()), 0)
 
 
-def _mark_new_timers(rows: list[Timer], elements: dict, calendar: WorkCalendar) -> None:
-    """Keep the expression of each timer row added by this sync, and whether its due is provisional."""
-    for row in rows:
-        element = elements.get(row.element_id)
-        row.expression = element.timer_expression if element else None
-        row.provisional = bool(element and element.timer_kind == "timeDate"
-                               and provisional_due(row.expression, row.due_at, calendar))
+def timer_flags(element, due: datetime, calendar: WorkCalendar) -> dict:
+    """A new timer row's expression, and whether its due time is provisional (calendar not yet known)."""
+    expression = element.timer_expression if element else None
+    return {"expression": expression, "provisional": bool(
+        element and element.timer_kind == "timeDate" and provisional_due(expression, due, calendar))}
 
 
 def _live_items(session, instance: Instance, elements: dict, calendar: WorkCalendar) -> dict[str, tuple]:
@@ -202,5 +195,5 @@ def _move(session, instance: Instance, version: ProcessVersion, moves: dict, tas
 
 
 def _history(session, instance: Instance, action: str, data: dict) -> None:
-    session.add(HistoryEntry(instance_id=instance.id, at=clock.now(), actor="engine", action=action,
-                             element_id=None, data=data))
+    session.execute(insert(HistoryEntry.__table__).values(instance_id=instance.id, at=clock.now(), actor="engine",
+                                                           action=action, element_id=None, data=data))

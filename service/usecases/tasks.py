@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, false, func, literal, or_, select, tuple_
+from sqlalchemy import and_, bindparam, delete, false, func, literal, or_, select, tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, forms
@@ -21,6 +22,17 @@ from .instances import MAX_RETRIES
 from .sync import apply_snapshot, record
 
 PAGE_MAX = 200
+TASK, CANDIDATE = Task.__table__, TaskCandidate.__table__
+# Completing: only while still open and not taken by someone else meanwhile (built once; see sync.py).
+_COMPLETE_TASK = update(TASK).where(
+    TASK.c.id == bindparam("b_id"), TASK.c.state.in_(OPEN_TASK_STATES),
+    or_(TASK.c.assignee.is_(None), TASK.c.assignee == bindparam("b_me")),
+).values(state="completed", completed_by=bindparam("b_me"), completed_at=bindparam("b_at"))
+_DROP_CANDIDATES = delete(CANDIDATE).where(CANDIDATE.c.task_id == bindparam("b_id"))
+# A task with its instance and process version, in one statement.
+_CASE_OF_TASK = (select(Task, Instance, ProcessVersion).join(Instance, Instance.id == Task.instance_id)
+                 .join(ProcessVersion, ProcessVersion.id == Instance.process_version_id)
+                 .where(Task.id == bindparam("b_id")))
 
 
 @dataclass(frozen=True)
@@ -218,7 +230,10 @@ def _mine(actor: Actor):
 
 
 def visible_task(actor: Actor, task_id: str) -> Task:
-    task = db.session.get(Task, task_id)
+    return _visible(actor, task_id, db.session.get(Task, task_id))
+
+
+def _visible(actor: Actor, task_id: str, task: Task | None) -> Task:
     if task is None:
         raise NotFound(f"no task {task_id}")
     if not actor.may_see_task(task):
@@ -260,8 +275,8 @@ def unclaim(actor: Actor, task_id: str) -> Task:
     return task
 
 
-def _workable(actor: Actor, task_id: str) -> Task:
-    task = visible_task(actor, task_id)
+def _workable(actor: Actor, task_id: str, task: Task | None = None) -> Task:
+    task = visible_task(actor, task_id) if task is None else _visible(actor, task_id, task)
     if not actor.may_work(task):
         raise Forbidden(f"only members of {task.groups or task.candidate_user} may work on task {task_id}")
     if task.state not in OPEN_TASK_STATES:
@@ -306,10 +321,9 @@ def complete(actor: Actor, task_id: str, data: object) -> Completed:
     """
     for _ in range(MAX_RETRIES):
         db.session.rollback()  # a retry reads everything afresh
-        task = _workable(actor, task_id)
+        task, instance, version = db.session.execute(_CASE_OF_TASK, {"b_id": task_id}).first() or (None,) * 3
+        task = _workable(actor, task_id, task)
         _check_holder(actor, task)
-        instance = db.session.get(Instance, task.instance_id)
-        version = db.session.get(ProcessVersion, instance.process_version_id)
         clean = _validated(task, version, data)
         if instance.status != "running":
             raise Conflict(f"instance {instance.id} is {instance.status}")
@@ -333,16 +347,17 @@ def _write_completion(actor: Actor, task: Task, instance: Instance, version: Pro
                       clean: dict) -> Completed:
     """Write the step computed from `instance` as read; the instance's lock_version guards the update.
 
-    The task row is read again under the write lock (a claim does not move the instance's version);
-    the instance stays as read, so its UPDATE … WHERE lock_version = … fails if anything moved it on.
+    The task's UPDATE is itself conditional (still open, not taken by someone else meanwhile: a claim
+    does not move the instance's version); the instance's UPDATE … WHERE lock_version = … fails if
+    anything moved the instance on. Either way the step is computed again from fresh rows.
     """
     with unit_of_work(keep_loaded=True) as session:
-        session.refresh(task)
-        if task.state not in OPEN_TASK_STATES:
+        now = clock.now()
+        if session.execute(_COMPLETE_TASK, {"b_id": task.id, "b_me": actor.username, "b_at": now}).rowcount != 1:
             raise _Changed()
-        _check_holder(actor, task)
-        task.state, task.completed_by, task.completed_at = "completed", actor.username, clock.now()
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+        for name, value in (("state", "completed"), ("completed_by", actor.username), ("completed_at", now)):
+            set_committed_value(task, name, value)
+        session.execute(_DROP_CANDIDATES, {"b_id": task.id})
         record(session, instance.id, actor.username, "task_completed", task.element_id, clean)
         open_tasks = apply_snapshot(session, instance, version, snap, actor.username)
     return Completed(task, open_tasks, {instance.id: (version.name, instance.ticket)})
