@@ -52,11 +52,10 @@ def start_instance(actor: Actor, process_id: str, data: dict | None, compound: s
     # The engine runs before the write transaction: on SQLite the write lock is held only for the writes.
     version = latest_version(process_id)
     compound_id = _compound_for(actor, compound)
-    version_id, loaded = version.id, loaded_spec(version)
+    loaded = loaded_spec(version)
     ticket = tickets.allocate(version.ticket_prefix)[0]
     snap = engine().start(loaded, jsonable({**(data or {}), "ticket_no": ticket}))
-    with unit_of_work() as session:
-        version = session.get(ProcessVersion, version_id)
+    with unit_of_work(keep_loaded=True) as session:  # the version is immutable: no need to read it again
         now = clock.now()
         instance = Instance(
             process_version_id=version.id, process_id=version.process_id, version=version.version,
