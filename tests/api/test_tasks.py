@@ -94,6 +94,37 @@ def test_concurrent_completion_exactly_one_wins(app, api, case):
     assert [t["element_id"] for t in api.instance(case["id"])["tasks"]] == ["repair"]
 
 
+def test_claim_between_reading_and_writing_a_completion_wins(app, api, case, monkeypatch):
+    """desk2 claims the task while desk's completion is computing: desk gets 409, nothing of desk's is written."""
+    from service.usecases import tasks as usecase
+
+    task_id = case["tasks"][0]["id"]
+    real_engine = usecase.engine
+
+    class ClaimFirst:
+        def complete(self, *args):
+            claims = []
+
+            def claim():  # another thread: its own app context, session and transaction
+                with app.test_client() as other:
+                    claims.append(other.post(f"/api/v1/tasks/{task_id}/claim", headers=api.headers("desk2")))
+
+            thread = threading.Thread(target=claim)
+            thread.start()
+            thread.join()
+            assert claims[0].status_code == 200, claims[0].get_json()
+            return real_engine().complete(*args)
+
+    monkeypatch.setattr(usecase, "engine", ClaimFirst)
+    resp = api.complete(task_id, GOOD, as_="desk")
+    assert resp.status_code == 409 and "desk2" in resp.get_json()["message"]
+    monkeypatch.setattr(usecase, "engine", real_engine)
+    view = api.instance(case["id"])
+    assert [(t["id"], t["state"], t["assignee"]) for t in view["tasks"]] == [(task_id, "claimed", "desk2")]
+    assert "phone" not in view["data"] and "task_completed" not in [h["action"] for h in view["history"]]
+    assert api.complete(task_id, GOOD, as_="desk2").status_code == 200
+
+
 def test_keyset_pagination(api):
     api.deploy(DATA / "core_flow.bpmn", DATA / "register_form.form")
     started = [api.start("core_flow").get_json()["tasks"][0]["id"] for _ in range(5)]
