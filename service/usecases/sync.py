@@ -59,13 +59,14 @@ def apply_snapshot(session, instance: Instance, version: ProcessVersion, snap: e
     """
     now = clock.now()
     status = instance.status if instance.status == "cancelled" else snap.status
-    ended = instance.ended_at or (now if snap.status == "completed" else None)
+    just_ended = snap.status == "completed" and instance.ended_at is None
     _write_instance(session, instance, {
         "state": snap.state, "data": jsonable(snap.data), "updated_at": now, "status": status,
         "waiting": [asdict(w) for w in snap.waiting] if status in ("running", "incident") else [],
         "incident_element": snap.incident.element_id if snap.incident else None,
-        "incident_message": snap.incident.message if snap.incident else None, "ended_at": ended})
-    if snap.status == "completed" and ended == now:
+        "incident_message": snap.incident.message if snap.incident else None,
+        "ended_at": now if just_ended else instance.ended_at})
+    if just_ended:
         record(session, instance.id, actor, "completed", snap.end_events[-1] if snap.end_events else None,
                {"end_events": list(snap.end_events)})
     if snap.incident:
