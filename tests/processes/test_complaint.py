@@ -456,3 +456,35 @@ def test_completion_names_the_end_event_the_case_closed_at(wf, app, clock):
     finish_after_handling(wf, iid)  # the case closes last, at 已关闭
     done = next(h for h in reversed(wf.instance(iid)["history"]) if h["action"] == "completed")
     assert done["element_id"] == "end_closed"
+
+
+# --- SLA records: the service commitments of the case ------------------------------------------------
+def sla(api, iid: int) -> dict[str, dict]:
+    return {r["commitment"]: r for r in api.get(f"/api/v1/instances/{iid}/sla", as_="boss").get_json()["items"]}
+
+
+def test_each_service_commitment_is_recorded_with_its_due_time_and_whether_it_was_kept(wf, app, clock):
+    iid = register(wf, category="other")
+    assert {k: (r["due_at"], r["met"]) for k, r in sla(wf, iid).items()} == {
+        "acknowledge": ("2026-11-03T10:00:00+08:00", None)}  # 24 hours
+    do(wf, iid, "acknowledge", ACK, "desk")
+    records = sla(wf, iid)
+    assert records["acknowledge"]["met"] is True
+    assert {k: (r["element_id"], r["due_at"], r["met"]) for k, r in records.items() if k != "acknowledge"} == {
+        "initial_solution": ("timer_initial", "2026-11-05T10:00:00+08:00", None),  # 3 working days
+        "resolve": ("timer_resolve", "2026-11-23T10:00:00+08:00", None)}  # 15 working days
+    do(wf, iid, "handle_request", HANDLE, "desk")
+    clock.move_to(T0 + timedelta(hours=2))
+    do(wf, iid, "feedback", FEEDBACK, "desk")
+    records = sla(wf, iid)
+    for name in ("initial_solution", "resolve"):
+        assert (records[name]["met"], records[name]["working_seconds"]) == (True, 7200), records[name]
+
+
+def test_a_missed_initial_solution_is_recorded_as_breached(wf, app, clock):
+    iid = register(wf, category="construction")
+    do(wf, iid, "acknowledge", ACK, "desk")
+    assert move(clock, wf, app, datetime(2026, 11, 5, 10, 0, 1, tzinfo=SHANGHAI)) == 1  # day 3 passed
+    records = sla(wf, iid)
+    assert (records["initial_solution"]["met"], records["resolve"]["met"]) == (False, None)
+    assert records["initial_solution"]["working_seconds"] == 3 * 8.5 * 3600 + 1  # three office days and a second

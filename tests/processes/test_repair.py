@@ -320,3 +320,27 @@ def test_major_repair_is_visited_by_the_project_manager(repair_api):
     manager_visit = {**VISIT, "visitor": "赵经理", "visit_method": "on_site"}
     complete(repair_api, iid, "followup_visit_manager", manager_visit, as_="boss")
     assert open_tasks(repair_api, iid) == [("archive", "客服部")]
+
+
+# --------------------------------------------------------------------------- SLA records (service commitments)
+def sla(api, iid: int) -> dict[str, list[dict]]:
+    records: dict[str, list[dict]] = {}
+    for record in api.get(f"/api/v1/instances/{iid}/sla", as_="boss").get_json()["items"]:
+        records.setdefault(record["commitment"], []).append(record)
+    return records
+
+
+def test_on_site_and_fix_commitments_are_recorded_met_or_breached(app, repair_api, clock):
+    iid = register(repair_api)  # 急修: on site within 30 minutes, fixed within 24 hours
+    (on_site,) = sla(repair_api, iid)["on_site"]
+    assert (on_site["due_at"], on_site["met"], on_site["completed_at"]) == (iso(T0 + timedelta(minutes=30)), None, None)
+    clock.move_to(T0 + timedelta(minutes=20))
+    arrive(repair_api, iid)
+    records = sla(repair_api, iid)
+    assert (records["on_site"][0]["met"], records["on_site"][0]["completed_at"]) == (True, iso(T0 + timedelta(minutes=20)))
+    (fix,) = records["fix"]
+    assert (fix["element_id"], fix["due_at"], fix["met"]) == ("timer_fix", iso(T0 + timedelta(minutes=20, hours=24)), None)
+    clock.move_to(T0 + timedelta(minutes=20, hours=24, seconds=1))
+    assert fire(app) == 1
+    (fix,) = sla(repair_api, iid)["fix"]
+    assert fix["met"] is False and fix["completed_at"] == iso(T0 + timedelta(minutes=20, hours=24, seconds=1))
