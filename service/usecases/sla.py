@@ -26,31 +26,63 @@ the work and the 等待业户补充材料 task with `sla_pause`.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from .. import clock
 from ..calendar import WorkCalendar
 from ..calendar_host import work_calendar
 from ..engine import api as engine_api
-from ..engine_host import elements_of, engine, loaded_spec
+from ..engine_host import elements_of, engine, loaded_spec, remember
 from ..models import OPEN_TASK_STATES, HistoryEntry, Instance, ProcessVersion, SlaRecord, Task, Timer
 
 CALENDAR_FUNCTIONS = frozenset({"add_workdays", "add_work_hours"})
 ALL = "all"
 
 
+@dataclass(frozen=True)
+class _SlaElements:
+    """Which elements of a version keep a commitment (timers, tasks) or stop the clock: computed once."""
+
+    timers: tuple[str, ...]
+    tasks: tuple[str, ...]
+    pauses: tuple[str, ...]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.timers or self.tasks or self.pauses)
+
+
+def _sla_elements(version: ProcessVersion, elements: dict) -> _SlaElements:
+    return remember("sla_elements", version, lambda: _SlaElements(
+        timers=tuple(e for e, info in elements.items() if info.sla and info.timer_kind),
+        tasks=tuple(e for e, info in elements.items() if info.sla and not info.timer_kind),
+        pauses=tuple(e for e, info in elements.items() if info.sla_pause)))
+
+
+# Built once (this runs on every step of a process that declares commitments; see sync.py).
+_OPEN_RECORDS = select(SlaRecord).where(SlaRecord.instance_id == bindparam("b_instance"),
+                                        SlaRecord.completed_at.is_(None))
+_TIMERS_AT = select(Timer.task_id, Timer.element_id, Timer.due_at, Timer.provisional).where(
+    Timer.instance_id == bindparam("b_instance"), Timer.element_id.in_(bindparam("b_elements", expanding=True)))
+_OPEN_TASKS_AT = select(Task.id, Task.element_id, Task.due_at).where(
+    Task.instance_id == bindparam("b_instance"), Task.element_id.in_(bindparam("b_elements", expanding=True)),
+    Task.state.in_(OPEN_TASK_STATES))
+
+
 def track(session, instance: Instance, version: ProcessVersion, snap: engine_api.Snapshot) -> None:
-    """Bring timer flags and SLA records in line after a snapshot was applied (called by sync)."""
+    """Bring the SLA records in line after a snapshot was applied (called by sync)."""
     elements = elements_of(version)
-    if not any(e.sla or e.sla_pause for e in elements.values()):
+    declared = _sla_elements(version, elements)
+    if not declared.any:
         return
     calendar = work_calendar()
     now = clock.now()
-    records = {r.task_id: r for r in session.scalars(select(SlaRecord).where(
-        SlaRecord.instance_id == instance.id, SlaRecord.completed_at.is_(None)))}
-    live = _live_items(session, instance, elements, calendar)
+    records = {r.task_id: r for r in session.scalars(_OPEN_RECORDS, {"b_instance": instance.id})}
+    live = _live_items(session, instance, elements, declared, calendar)
     for task_id, record in list(records.items()):
         if task_id not in live:
             _close(session, record, instance, snap, now, calendar)
@@ -63,10 +95,12 @@ def track(session, instance: Instance, version: ProcessVersion, snap: engine_api
                 commitment=elements[element_id].sla, element_id=element_id, task_id=task_id, kind=kind,
                 started_at=now, paused_seconds=0, extended=False)
             session.add(record)
-        record.due_at, record.provisional = due_at, provisional
-    _pause_or_resume(session, instance, version, elements, list(records.values()), now, calendar)
+        if (record.due_at, record.provisional) != (due_at, provisional):  # an unchanged record stays clean
+            record.due_at, record.provisional = due_at, provisional
+    _pause_or_resume(session, instance, version, elements, declared, list(records.values()), now, calendar)
 
 
+@lru_cache(maxsize=1024)
 def uses_calendar(expression: str | None) -> bool:
     """Whether an expression calls a working-day function (its value depends on the calendar)."""
     try:
@@ -98,25 +132,24 @@ def timer_flags(element, due: datetime, calendar: WorkCalendar) -> dict:
         element and element.timer_kind == "timeDate" and provisional_due(expression, due, calendar))}
 
 
-def _live_items(session, instance: Instance, elements: dict, calendar: WorkCalendar) -> dict[str, tuple]:
+def _live_items(session, instance: Instance, elements: dict, declared: _SlaElements,
+                calendar: WorkCalendar) -> dict[str, tuple]:
     """task id -> (kind, element id, due time, provisional) of every waiting SLA timer and open SLA task."""
-    timer_ids = [e for e, info in elements.items() if info.sla and info.timer_kind]
-    task_ids = [e for e, info in elements.items() if info.sla and not info.timer_kind]
     items: dict[str, tuple] = {}
-    if timer_ids:
-        for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id,
-                                                     Timer.element_id.in_(timer_ids))):
-            items[t.task_id] = ("timer", t.element_id, t.due_at, t.provisional)
-    if task_ids:
-        for t in _open_tasks(session, instance, task_ids):
-            provisional = provisional_due(elements[t.element_id].due_date, t.due_at, calendar)
-            items[t.id] = ("task", t.element_id, t.due_at, provisional)
+    if declared.timers:
+        for task_id, element_id, due_at, provisional in session.execute(
+                _TIMERS_AT, {"b_instance": instance.id, "b_elements": list(declared.timers)}):
+            items[task_id] = ("timer", element_id, due_at, provisional)
+    if declared.tasks:
+        for task_id, element_id, due_at in _open_tasks(session, instance, declared.tasks):
+            provisional = provisional_due(elements[element_id].due_date, due_at, calendar)
+            items[task_id] = ("task", element_id, due_at, provisional)
     return items
 
 
-def _open_tasks(session, instance: Instance, element_ids: list[str]) -> list[Task]:
-    return list(session.scalars(select(Task).where(Task.instance_id == instance.id, Task.element_id.in_(element_ids),
-                                                   Task.state.in_(OPEN_TASK_STATES))))
+def _open_tasks(session, instance: Instance, element_ids) -> list[tuple[str, str, datetime | None]]:
+    """(task id, element id, due time) of the instance's open tasks at these elements."""
+    return list(session.execute(_OPEN_TASKS_AT, {"b_instance": instance.id, "b_elements": list(element_ids)}))
 
 
 def _close(session, record: SlaRecord, instance: Instance, snap, now: datetime, calendar: WorkCalendar) -> None:
@@ -149,21 +182,21 @@ def _end_pause(record: SlaRecord, end: datetime, calendar: WorkCalendar) -> int:
     return paused
 
 
-def _paused_commitments(session, instance: Instance, elements: dict) -> set[str]:
+def _paused_commitments(session, instance: Instance, elements: dict, declared: _SlaElements) -> set[str]:
     """Commitments whose clock an open `sla_pause` task stops (`all` in the set: every one)."""
-    pause_ids = [e for e, info in elements.items() if info.sla_pause]
-    if not pause_ids or instance.status in ("cancelled", "completed"):
+    if not declared.pauses or instance.status in ("cancelled", "completed"):
         return set()
     paused: set[str] = set()
-    for task in _open_tasks(session, instance, pause_ids):
-        names = {n.strip() for n in elements[task.element_id].sla_pause.split(",") if n.strip()}
+    for _, element_id, _ in _open_tasks(session, instance, declared.pauses):
+        names = {n.strip() for n in elements[element_id].sla_pause.split(",") if n.strip()}
         paused |= {ALL} if names & {ALL, "true", "yes"} else names
     return paused
 
 
-def _pause_or_resume(session, instance, version, elements, records: list[SlaRecord], now, calendar) -> None:
+def _pause_or_resume(session, instance, version, elements, declared: _SlaElements, records: list[SlaRecord], now,
+                     calendar) -> None:
     """Stop the clock of records a pause task covers; restart the others and push their due times."""
-    paused = _paused_commitments(session, instance, elements)
+    paused = _paused_commitments(session, instance, elements, declared)
     started, moves, task_dues = [], {}, {}
     for record in records:
         if ALL in paused or record.commitment in paused:
