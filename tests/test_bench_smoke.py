@@ -19,12 +19,13 @@ KEYS = ("cores", "database", "l0_instances_per_s", "l1_instances_per_s", "servic
 def test_tiny_bench_runs_the_real_service(tmp_path):
     out = tmp_path / "bench.json"
     plan = Plan(level_instances=3, saturation_s=2, half_rate_s=2, timers=30, timer_window_s=2, tasklist_sizes=(),
-                tasklist_requests=3, loops=2)
+                tasklist_requests=3, loops=2, floor_requests=100)
     result = run_bench(True, "sqlite", str(out), echo=lambda m: None, plan=plan)
     assert json.loads(out.read_text()) == result
     assert set(KEYS) <= set(result)
     assert result["service_instances_per_s"] > 0 and result["half_rate_errors"] == 0
     assert result["timers_fired"] == 30 and result["timer_early"] == 0
     assert result["timer_burst_drain_s"] is not None and result["rss_mb_worker"] > 0
+    assert result["service_request_floor_ms"] > 0  # gunicorn + Flask per bare request
     assert result["loop_state_kb_after_loops"] > result["loop_state_kb_first_visit"]
     assert result["tasklist_p99_ms_10k"] is None and result["tasklist_p99_ms_100k"] is None

@@ -95,6 +95,10 @@ class Service:
     def scheduler_pids(self) -> list[int]:
         return [self.procs["scheduler"].pid, *children(self.procs["scheduler"].pid)]
 
+    def web_cpu(self) -> float:
+        """CPU seconds of gunicorn (master and workers) only."""
+        return sum(cpu_seconds(pid) for pid in [self.procs["web"].pid, *self.worker_pids()])
+
     def server_cpu(self) -> float:
         pids = [self.procs["web"].pid, *self.scheduler_pids(), *self.worker_pids()]
         return sum(cpu_seconds(pid) for pid in pids)

@@ -41,9 +41,10 @@ class Plan:
     tasklist_sizes: tuple[int, ...]
     tasklist_requests: int
     loops: int = 10
+    floor_requests: int = 2000
 
 
-QUICK = Plan(100, 8, 10, 1000, 15, (10_000,), 100)
+QUICK = Plan(100, 8, 10, 1000, 15, (10_000,), 100, floor_requests=500)
 FULL = Plan(1000, 30, 60, 10_000, 60, (10_000, 100_000), 300)
 
 
@@ -66,6 +67,7 @@ def run_bench(quick: bool, database: str, json_path: str | None, echo=print, pla
         service = Service(url, workdir, workers=2, schedulers=2 if database == "postgresql" else 1)
         service.start()
         try:
+            _request_floor(plan, result, service, echo)
             _service_levels(plan, result, seeder, service, l1.per_cpu_second, echo)
             _timers(plan, result, seeder, service, echo)
             _tasklist(plan, result, seeder, service, echo)
@@ -106,6 +108,17 @@ def _one_worker(plan: Plan, result: dict, seeder: Seeder, url: str, workdir: Pat
         result["service_instances_per_s_1_worker"] = round(done / (time.perf_counter() - started), 1)
     finally:
         service.stop()
+
+
+def _request_floor(plan: Plan, result: dict, service: Service, echo) -> None:
+    """Server CPU per `GET /healthz` (one `SELECT 1`): what gunicorn and Flask cost before any work."""
+    echo(f"S: request floor, {plan.floor_requests} × GET /healthz …")
+    client = Client(service.port, "none")
+    client.call("GET", "/healthz")
+    cpu0 = service.web_cpu()
+    for _ in range(plan.floor_requests):
+        client.call("GET", "/healthz")
+    result["service_request_floor_ms"] = _r((service.web_cpu() - cpu0) * 1000 / plan.floor_requests, 2)
 
 
 def _service_levels(plan: Plan, result: dict, seeder: Seeder, service: Service, l1_per_cpu: float, echo) -> None:
