@@ -15,8 +15,9 @@ from ..engine_host import engine, loaded_spec
 from ..errors import Conflict, Invalid, NotFound
 from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, SlaRecord, Task, Timer
 from .access import Actor
+from .history import record
 from .instances import visible_instance, with_retries
-from .sync import apply_snapshot, record
+from .sync import apply_snapshot
 
 MAX_REASON = 2000
 

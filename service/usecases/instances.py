@@ -15,7 +15,8 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Compound, HistoryEntry, Instance, ProcessVersion, Task, Timer
 from . import tickets
 from .access import Actor
-from .sync import apply_snapshot, jsonable, record
+from .history import jsonable, record
+from .sync import apply_snapshot
 
 WORKER_ROLES = ("staff", "manager", "admin")
 MAX_RETRIES = 5

@@ -22,7 +22,7 @@ from ..errors import Conflict, NotFound
 from ..models import DEFAULT_COMPOUND, HistoryEntry, Instance, Task, Timer, User
 from . import accounts, instances
 from .access import Actor
-from .sync import record
+from .history import record
 from .tasks import open_tasks_of
 
 PORTAL_USER = "portal"

@@ -30,14 +30,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 
 from .. import clock
 from ..calendar import WorkCalendar
 from ..calendar_host import work_calendar
 from ..engine import api as engine_api
 from ..engine_host import elements_of, engine, loaded_spec, remember
-from ..models import OPEN_TASK_STATES, HistoryEntry, Instance, ProcessVersion, SlaRecord, Task, Timer
+from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, SlaRecord, Task, Timer
+from . import history
 
 CALENDAR_FUNCTIONS = frozenset({"add_workdays", "add_work_hours"})
 ALL = "all"
@@ -228,5 +229,4 @@ def _move(session, instance: Instance, version: ProcessVersion, moves: dict, tas
 
 
 def _history(session, instance: Instance, action: str, data: dict) -> None:
-    session.execute(insert(HistoryEntry.__table__).values(instance_id=instance.id, at=clock.now(), actor="engine",
-                                                           action=action, element_id=None, data=data))
+    history.record(session, instance.id, "engine", action, None, data)

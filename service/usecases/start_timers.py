@@ -18,7 +18,8 @@ from ..engine import api as engine_api
 from ..engine_host import engine, loaded_spec
 from ..models import Compound, Instance, ProcessVersion, StartTimer
 from . import tickets
-from .sync import apply_snapshot, jsonable, record
+from .history import jsonable, record
+from .sync import apply_snapshot
 
 log = logging.getLogger(__name__)
 ACTOR = "scheduler"

@@ -6,7 +6,6 @@ step of every case. The instance row itself stays an ORM object, whose `lock_ver
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
 
@@ -18,19 +17,13 @@ from .. import clock
 from ..calendar_host import work_calendar
 from ..engine import api as engine_api
 from ..engine_host import elements_of, engine
-from ..models import OPEN_TASK_STATES, HistoryEntry, Instance, ProcessVersion, Task, TaskCandidate, Timer
+from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, Task, TaskCandidate, Timer
 from . import sla
+from .history import jsonable, record
 
-
-def jsonable(value: object) -> object:
-    """Case data as JSON values (dates and other objects become strings)."""
-    return json.loads(json.dumps(value, default=str))
-
-
-HISTORY, TASK, CANDIDATE, TIMER = HistoryEntry.__table__, Task.__table__, TaskCandidate.__table__, Timer.__table__
-INSTANCE = Instance.__table__
+TASK, CANDIDATE, TIMER, INSTANCE = Task.__table__, TaskCandidate.__table__, Timer.__table__, Instance.__table__
 # Built once: composing a statement costs more than SQLite takes to run it (the hot path runs ~10 per step).
-_ADD_HISTORY, _ADD_TASKS, _ADD_CANDIDATES, _ADD_TIMERS = insert(HISTORY), insert(TASK), insert(CANDIDATE), insert(TIMER)
+_ADD_TASKS, _ADD_CANDIDATES, _ADD_TIMERS = insert(TASK), insert(CANDIDATE), insert(TIMER)
 _STEP_INSTANCE = update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"),
                                         INSTANCE.c.lock_version == bindparam("b_lock"))
 _OPEN_TASK_IDS = select(TASK.c.id).where(TASK.c.instance_id == bindparam("b_instance"),
@@ -41,13 +34,6 @@ _DROP_CANDIDATES = delete(CANDIDATE).where(CANDIDATE.c.task_id.in_(bindparam("b_
 _TIMERS_OF = select(TIMER.c.id, TIMER.c.task_id, TIMER.c.due_at).where(TIMER.c.instance_id == bindparam("b_instance"))
 _DROP_TIMERS = delete(TIMER).where(TIMER.c.id.in_(bindparam("b_ids", expanding=True)))
 _MOVE_TIMER = update(TIMER).where(TIMER.c.id == bindparam("b_id")).values(due_at=bindparam("b_due"))
-
-
-def record(session, instance_id: int, actor: str, action: str, element_id: str | None = None,
-           data: dict | None = None) -> None:
-    """One history line, written at once (so lines keep the order they were recorded in)."""
-    session.execute(_ADD_HISTORY, {"instance_id": instance_id, "at": clock.now(), "actor": actor, "action": action,
-                                   "element_id": element_id, "data": jsonable(data) if data is not None else None})
 
 
 def apply_snapshot(session, instance: Instance, version: ProcessVersion, snap: engine_api.Snapshot,

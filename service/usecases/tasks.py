@@ -18,8 +18,9 @@ from ..engine_host import engine, form_of, loaded_spec
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OPEN_TASK_STATES, Instance, ProcessVersion, Task, TaskCandidate
 from .access import Actor
+from .history import record
 from .instances import MAX_RETRIES
-from .sync import apply_snapshot, record
+from .sync import apply_snapshot
 
 PAGE_MAX = 200
 TASK, CANDIDATE = Task.__table__, TaskCandidate.__table__
